@@ -1,0 +1,75 @@
+/**
+ * buildMockServer(options): the pure factory. It loads the tenants, wires the shared core and
+ * registers each vendor module at its mount, and returns the Fastify app without listening, so
+ * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import { resolveConfig, type MockOptions } from './config.js'
+import { MockClock } from './core/clock.js'
+import { mockContextPlugin } from './core/context.js'
+import { CursorCodec } from './core/cursor.js'
+import { SERVER_ID, SHIPPED_FIXTURES_DIR, PACKAGE_VERSION } from './core/package-info.js'
+import { createUrlRewriter } from './core/routing.js'
+import { TenantStore } from './core/tenants.js'
+import type { VendorModule } from './core/vendor.js'
+import { concurVendor } from './vendors/concur/index.js'
+
+/** Every emulated vendor; adding one is a folder under vendors/ and a line here. */
+export const VENDORS: readonly VendorModule[] = [concurVendor]
+
+export type MockServer = FastifyInstance
+
+export async function buildMockServer (options: MockOptions = {}): Promise<MockServer> {
+  // In-process use is quiet unless asked; the CLI passes its own level (default "info").
+  const config = resolveConfig({ logLevel: 'silent', ...options })
+  const clock = new MockClock()
+  const store = new TenantStore(VENDORS.map((v) => v.tenantKind), clock)
+  const dirs = [
+    ...(config.shippedFixtures ? [SHIPPED_FIXTURES_DIR] : []),
+    ...(config.fixturesDir !== undefined ? [config.fixturesDir] : [])
+  ]
+  store.loadDirectories(dirs)
+
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    rewriteUrl: createUrlRewriter(VENDORS),
+    forceCloseConnections: 'idle',
+    requestTimeout: 30_000
+  })
+
+  await app.register(mockContextPlugin, { config, clock, store, cursors: new CursorCodec(config.secret) })
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-mock-server', SERVER_ID)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.raw.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+  })
+
+  const startedAt = Date.now()
+  app.get('/health', async () => ({
+    status: 'ok',
+    version: PACKAGE_VERSION,
+    uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+    tenants: Object.fromEntries(store.vendors.map((v) => [v, store.list(v).length]))
+  }))
+
+  for (const vendor of VENDORS) {
+    await app.register(vendor.plugin, { prefix: vendor.mount })
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    return await reply.code(404).send({
+      message: `Not Found: no route for ${request.method} ${request.url.split('?')[0]}. ` +
+        `Vendor APIs live under ${VENDORS.map((v) => v.mount).join(' and ')}; GET /health answers when the mock is up.`
+    })
+  })
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'unexpected error')
+    return await reply.code(status).send({ message: status >= 500 ? 'Internal Server Error' : (error as Error).message })
+  })
+
+  return app
+}

@@ -1,0 +1,39 @@
+/**
+ * The mock's options: one TypeBox schema with the defaults, validated once at boot. The CLI
+ * (server.ts) maps flags and environment variables onto it; library users pass the same object
+ * to buildMockServer().
+ */
+import { Type, type Static } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { Value } from 'typebox/value'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const MockOptionsSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port to listen on (0: any free port)' }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 in containers)' }),
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$', description: 'Externally visible base URL, e.g. https://mock.example.test (used in Concur geolocation and the sandbox page)' })),
+  fixturesDir: Type.Optional(Type.String({ minLength: 1, description: 'Extra directory of tenant fixture files, loaded after the shipped ones' })),
+  shippedFixtures: Type.Boolean({ default: true, description: 'Load the demo tenants shipped in fixtures/' }),
+  logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'pino log level' }),
+  secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens and iSpring access tokens; replicas that share it accept each other\'s tokens' })
+}, { additionalProperties: false })
+
+export type MockConfig = Static<typeof MockOptionsSchema>
+/** What buildMockServer() accepts: every option may be left out. */
+export type MockOptions = Partial<MockConfig>
+
+const check = Compile(MockOptionsSchema)
+
+export class ConfigError extends Error {}
+
+/** Fills in defaults and validates; throws ConfigError naming the first bad option. */
+export function resolveConfig (options: MockOptions = {}): MockConfig {
+  const withDefaults = Value.Default(MockOptionsSchema, structuredClone(options)) as MockConfig
+  const [error] = check.Errors(withDefaults)
+  if (error !== undefined) {
+    const name = error.instancePath.slice(1) || (error.params as { additionalProperties?: string[] }).additionalProperties?.[0] || 'options'
+    throw new ConfigError(`invalid option ${name}: ${error.message}`)
+  }
+  return withDefaults
+}

@@ -1,0 +1,28 @@
+/**
+ * The shared state every vendor module reads: resolved config, the mock clock, the tenant store
+ * and the page-cursor codec. Registered once on the root instance (fastify-plugin, so it is
+ * visible inside the encapsulated vendor plugins) as `app.mock`.
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { MockConfig } from '../config.js'
+import type { MockClock } from './clock.js'
+import type { CursorCodec } from './cursor.js'
+import type { TenantStore } from './tenants.js'
+
+export interface MockContext {
+  config: MockConfig
+  clock: MockClock
+  store: TenantStore
+  cursors: CursorCodec
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mock: MockContext
+  }
+}
+
+export const mockContextPlugin = fp(async (app: FastifyInstance, context: MockContext) => {
+  app.decorate('mock', context)
+}, { name: 'mock-context', fastify: '5.x' })

@@ -1,0 +1,55 @@
+/**
+ * RS256 JWTs signed with a published development key (fixtures/keys/), verified against the
+ * mock clock rather than the real one (jose's `currentDate`), so a test that advances the clock
+ * sees a token expire. Only RS256 with our key is accepted: `alg: none`, HS256 and foreign keys
+ * fail verification.
+ */
+import { readFileSync } from 'node:fs'
+import { importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
+import type { MockClock } from './clock.js'
+
+export class JwtIssuer {
+  readonly publicJwk: JWK
+  readonly #privateKey: CryptoKey
+  readonly #publicKey: CryptoKey
+  readonly #kid: string
+  readonly #clock: MockClock
+
+  private constructor (privateKey: CryptoKey, publicKey: CryptoKey, publicJwk: JWK, clock: MockClock) {
+    this.#privateKey = privateKey
+    this.#publicKey = publicKey
+    this.publicJwk = publicJwk
+    this.#kid = publicJwk.kid ?? 'mock'
+    this.#clock = clock
+  }
+
+  /** Loads a private RSA JWK (with `kid`) from a file. */
+  static async fromFile (file: string, clock: MockClock): Promise<JwtIssuer> {
+    const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK
+    const { d, p, q, dp, dq, qi, ...publicJwk } = jwk
+    const privateKey = await importJWK(jwk, 'RS256') as CryptoKey
+    const publicKey = await importJWK(publicJwk, 'RS256') as CryptoKey
+    return new JwtIssuer(privateKey, publicKey, { ...publicJwk, use: 'sig', alg: 'RS256' }, clock)
+  }
+
+  /** Signs `claims` with iat/nbf = now and exp = now + lifetime, on the mock clock. */
+  async sign (claims: JWTPayload, lifetimeSeconds: number): Promise<string> {
+    const now = this.#clock.nowSeconds()
+    return await new SignJWT({ ...claims, iat: now, nbf: now, exp: now + lifetimeSeconds })
+      .setProtectedHeader({ alg: 'RS256', kid: this.#kid, typ: 'JWT' })
+      .sign(this.#privateKey)
+  }
+
+  /** The payload of a valid, unexpired token of ours, or undefined. */
+  async verify (token: string): Promise<JWTPayload | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.#publicKey, {
+        algorithms: ['RS256'],
+        currentDate: new Date(this.#clock.now())
+      })
+      return payload
+    } catch {
+      return undefined
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Host routing: a request whose Host ends in a vendor's domain (for example a docker-compose alias
+ * `us.api.concursolutions.com`) is served by that vendor at root paths, so client code whose base
+ * URL cannot carry a path prefix works unchanged. Implemented as Fastify's `rewriteUrl`, which
+ * runs before routing; the control plane stays reachable under every Host.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { FastifyRequest } from 'fastify'
+
+const ROUTED_MOUNT = Symbol('users-api-mock.hostRoutedMount')
+const RESERVED = ['/__admin', '/health', '/docs', '/openapi']
+
+type RoutedMessage = IncomingMessage & { [ROUTED_MOUNT]?: string }
+
+export function hostName (hostHeader: string | undefined): string {
+  if (hostHeader === undefined) return ''
+  const host = hostHeader.trim().toLowerCase()
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.indexOf(':')
+  return colon === -1 ? host : host.slice(0, colon)
+}
+
+function isReserved (url: string): boolean {
+  return RESERVED.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))
+}
+
+export function createUrlRewriter (vendors: ReadonlyArray<{ mount: string, hostSuffixes: string[] }>) {
+  return function rewriteUrl (req: IncomingMessage): string {
+    const url = req.url ?? '/'
+    const host = hostName(req.headers.host)
+    if (host === '' || isReserved(url)) return url
+    for (const vendor of vendors) {
+      if (vendor.hostSuffixes.some((suffix) => host.endsWith(suffix))) {
+        (req as RoutedMessage)[ROUTED_MOUNT] = vendor.mount
+        return vendor.mount + (url.startsWith('/') ? url : `/${url}`)
+      }
+    }
+    return url
+  }
+}
+
+/** True when the request reached its vendor through Host routing rather than the path prefix. */
+export function isHostRouted (request: FastifyRequest): boolean {
+  return (request.raw as RoutedMessage)[ROUTED_MOUNT] !== undefined
+}
+
+/** The request path relative to the vendor mount, without the query string. */
+export function pathInMount (request: FastifyRequest, mount: string): string {
+  const url = request.url
+  const q = url.indexOf('?')
+  const path = q === -1 ? url : url.slice(0, q)
+  return path.startsWith(mount) ? path.slice(mount.length) || '/' : path
+}
+
+/** The raw query string (after "?"), needed by vendors whose rules see repeats and case. */
+export function rawQuery (request: FastifyRequest): string {
+  const url = request.raw.url ?? ''
+  const q = url.indexOf('?')
+  return q === -1 ? '' : url.slice(q + 1)
+}

@@ -1,0 +1,20 @@
+/**
+ * What a vendor module gives the app: its tenant kind, its mount point and host names, and an
+ * encapsulated Fastify plugin with its routes. Adding a vendor is one folder plus one line in
+ * app.ts's VENDORS list.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+// Route schemas carry OpenAPI fields (summary, description, hide): @fastify/swagger types them.
+import type {} from '@fastify/swagger'
+import type { TenantKind } from './tenants.js'
+
+export interface VendorModule {
+  name: string
+  /** Prefix on the shared listener, e.g. "/concur". */
+  mount: string
+  /** Host-name suffixes served at root paths, e.g. ".concursolutions.com". */
+  hostSuffixes: string[]
+  tenantKind: TenantKind<any>
+  /** Registered with `{ prefix: mount }`; must not use fastify-plugin (stays encapsulated). */
+  plugin: FastifyPluginAsync
+}

@@ -1,0 +1,255 @@
+/**
+ * A Concur company as the mock holds it: the fixture's company block, enabled OAuth apps and
+ * request tokens, the user directory (hand-written users, then generated ones) with the indexes
+ * the Get Users filters need, and the per-app session that carries the refresh token and makes
+ * revocation possible for stateless JWTs.
+ */
+import { randomUUID } from 'node:crypto'
+import type { BuildContext, TenantKind } from '../../core/tenants.js'
+import { FixtureProblem } from '../../core/tenants.js'
+import { namePools, seededRandom } from '../../core/random.js'
+import { ConcurTenantFileSchema, type ConcurTenantFile, type ConcurUser, type ConcurUserFixture } from './schemas.js'
+
+export interface RequestToken {
+  clientId: string
+  /** Epoch ms, or undefined for "when the mock clock started". */
+  issuedAt: number | undefined
+  neverExpires: boolean
+}
+
+/** One OAuth app's standing with a company: revoking it replaces the session. */
+export interface Session {
+  clientId: string
+  /** Carried by access tokens as `sid`; a token of a replaced session is refused. */
+  sid: string
+  refreshToken: string
+  refreshExpiresAt: number
+}
+
+type Filterable = 'loginid' | 'primaryemail' | 'lastname' | 'employeeid' | 'countrycode' | 'id'
+
+const INDEXED: Record<Filterable, (u: ConcurUser) => string> = {
+  loginid: (u) => u.LoginID.toLowerCase(),
+  primaryemail: (u) => u.PrimaryEmail.toLowerCase(),
+  lastname: (u) => u.LastName.toLowerCase(),
+  employeeid: (u) => u.EmployeeID,
+  countrycode: (u) => (u.CountryCode ?? '').toLowerCase(),
+  id: (u) => u.ID.toLowerCase()
+}
+export const FILTERABLE = Object.keys(INDEXED) as Filterable[]
+
+/** Normalizes the filter value the same way the index key was made. */
+export function filterKey (name: Filterable, value: string): string {
+  return name === 'employeeid' ? value : value.toLowerCase()
+}
+
+/** The users of one company in creation order, with lazily built filter indexes. */
+export class UserDirectory {
+  readonly users: ConcurUser[]
+  readonly #json: (string | undefined)[] = []
+  #indexes: Map<Filterable, Map<string, number[]>> | undefined
+  #active: { true: number[], false: number[] } | undefined
+
+  constructor (users: ConcurUser[]) {
+    this.users = users
+  }
+
+  /** The user's JSON, serialized once and reused until the user changes. */
+  json (position: number): string {
+    let text = this.#json[position]
+    if (text === undefined) {
+      text = JSON.stringify(this.users[position])
+      this.#json[position] = text
+    }
+    return text
+  }
+
+  /** Positions of users whose field equals `key` (already normalized with filterKey). */
+  lookup (name: Filterable, key: string): readonly number[] {
+    if (this.#indexes === undefined) {
+      this.#indexes = new Map()
+      for (const field of FILTERABLE) this.#indexes.set(field, new Map())
+      this.users.forEach((user, position) => {
+        for (const field of FILTERABLE) {
+          const index = this.#indexes?.get(field) as Map<string, number[]>
+          const k = INDEXED[field](user)
+          const list = index.get(k)
+          if (list === undefined) index.set(k, [position])
+          else list.push(position)
+        }
+      })
+    }
+    return this.#indexes.get(name)?.get(key) ?? []
+  }
+
+  byActive (active: boolean): readonly number[] {
+    if (this.#active === undefined) {
+      const split = { true: [] as number[], false: [] as number[] }
+      this.users.forEach((u, i) => { (u.Active ? split.true : split.false).push(i) })
+      this.#active = split
+    }
+    return active ? this.#active.true : this.#active.false
+  }
+}
+
+export class ConcurCompany {
+  readonly name: string
+  readonly companyId: string
+  readonly disabled: boolean
+  /** The company block, serialized once (key order of the seed sample). */
+  readonly companyJson: string
+  /** Enabled apps: lower-case client id → secret. */
+  readonly clients: Map<string, string>
+  readonly requestTokens: Map<string, RequestToken>
+  /** Per app (lower-case client id). */
+  readonly sessions = new Map<string, Session>()
+  readonly #fixture: ConcurTenantFile
+  #directory: UserDirectory | undefined
+
+  constructor (fixture: ConcurTenantFile) {
+    this.#fixture = fixture
+    this.name = fixture.name
+    this.companyId = fixture.companyId.toLowerCase()
+    this.disabled = fixture.disabled === true
+    const c = fixture.company
+    this.companyJson = JSON.stringify({ name: c.name, address: c.address, city: c.city, state: c.state, zip: c.zip, country: c.country })
+    this.clients = new Map(fixture.clients.map((c) => [c.clientId.toLowerCase(), c.clientSecret]))
+    this.requestTokens = new Map(fixture.requestTokens.map((t) => [t.token, {
+      clientId: t.clientId.toLowerCase(),
+      issuedAt: t.issuedAt === undefined ? undefined : Date.parse(t.issuedAt),
+      neverExpires: t.neverExpires === true
+    }]))
+  }
+
+  get userCount (): number {
+    return this.#directory?.users.length ?? (this.#fixture.users?.length ?? 0) + (this.#fixture.generate?.users ?? 0)
+  }
+
+  /** The users; generated ones are made on first use, so start-up stays fast. */
+  get directory (): UserDirectory {
+    this.#directory ??= new UserDirectory(buildUsers(this.#fixture))
+    return this.#directory
+  }
+
+  /** The app's current session, opened on first use. */
+  session (clientId: string): Session {
+    let session = this.sessions.get(clientId)
+    if (session === undefined) {
+      session = { clientId, sid: randomUUID(), refreshToken: randomUUID(), refreshExpiresAt: 0 }
+      this.sessions.set(clientId, session)
+    }
+    return session
+  }
+}
+
+function fromFixture (u: ConcurUserFixture): ConcurUser {
+  return {
+    Active: u.Active ?? true,
+    CountryCode: u.CountryCode ?? null,
+    CellPhoneNumber: u.CellPhoneNumber ?? null,
+    PrimaryEmail: u.PrimaryEmail,
+    EmployeeID: u.EmployeeID,
+    ID: u.ID,
+    Emails: u.Emails ?? [u.PrimaryEmail],
+    OrganizationUnit: u.OrganizationUnit ?? null,
+    MiddleName: u.MiddleName ?? '',
+    LastName: u.LastName,
+    FirstName: u.FirstName,
+    LoginID: u.LoginID
+  }
+}
+
+const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'IN', 'CA', 'AU'] as const
+const UNITS = ['Sales', 'Engineering', 'Finance', 'Operations', 'Marketing', 'Support'] as const
+const ascii = (s: string): string => s.toLowerCase().replace(/[^a-z]/g, '')
+
+/**
+ * Hand-written users first, then `generate.users` generated from `generate.seed`. Generated
+ * logins, emails, employee ids and ids never collide with each other or with hand-written ones.
+ */
+function buildUsers (fixture: ConcurTenantFile): ConcurUser[] {
+  const users = (fixture.users ?? []).map(fromFixture)
+  const spec = fixture.generate
+  if (spec === undefined || spec.users === 0) return users
+  const rnd = seededRandom(spec.seed)
+  const { first, last } = namePools(rnd.faker)
+  const taken = new Set(users.map((u) => u.LoginID.toLowerCase()))
+  const employeeIds = new Set(users.map((u) => u.EmployeeID))
+  const domain = `${fixture.id}.example.com`
+  let serial = 100_000
+  for (let i = 0; i < spec.users; i++) {
+    const firstName = rnd.pick(first)
+    const lastName = rnd.pick(last)
+    const middle = rnd.chance(0.3) ? rnd.pick(first) : ''
+    const base = `${ascii(firstName)}.${ascii(lastName)}`
+    let login = `${base}@${domain}`
+    for (let n = 2; taken.has(login); n++) login = `${base}${n}@${domain}`
+    taken.add(login)
+    let employeeId = `E${serial++}`
+    while (employeeIds.has(employeeId)) employeeId = `E${serial++}`
+    users.push({
+      Active: rnd.chance(0.8),
+      CountryCode: rnd.pick(COUNTRIES),
+      CellPhoneNumber: rnd.chance(0.75) ? rnd.digits(10) : null,
+      PrimaryEmail: login,
+      EmployeeID: employeeId,
+      ID: rnd.uuid().toUpperCase(),
+      Emails: [login],
+      OrganizationUnit: rnd.chance(0.8) ? rnd.pick(UNITS) : null,
+      MiddleName: middle,
+      LastName: lastName,
+      FirstName: firstName,
+      LoginID: login
+    })
+  }
+  return users
+}
+
+/** Checks what the schema cannot: unique user keys, request tokens of enabled apps. */
+function checkFixture (f: ConcurTenantFile): void {
+  const seen = { ID: new Map<string, number>(), LoginID: new Map<string, number>(), EmployeeID: new Map<string, number>() }
+  f.users?.forEach((u, i) => {
+    for (const key of ['ID', 'LoginID', 'EmployeeID'] as const) {
+      const value = key === 'EmployeeID' ? u[key] : u[key].toLowerCase()
+      const first = seen[key].get(value)
+      if (first !== undefined) throw new FixtureProblem(['users', i, key], `duplicate ${key} "${u[key]}" (also users[${first}])`)
+      seen[key].set(value, i)
+    }
+  })
+  const clientIds = new Set<string>()
+  f.clients.forEach((c, i) => {
+    if (clientIds.has(c.clientId.toLowerCase())) throw new FixtureProblem(['clients', i, 'clientId'], `duplicate clientId "${c.clientId}"`)
+    clientIds.add(c.clientId.toLowerCase())
+  })
+  const tokens = new Set<string>()
+  f.requestTokens.forEach((t, i) => {
+    if (tokens.has(t.token)) throw new FixtureProblem(['requestTokens', i, 'token'], `duplicate request token "${t.token}"`)
+    tokens.add(t.token)
+    if (!clientIds.has(t.clientId.toLowerCase())) {
+      throw new FixtureProblem(['requestTokens', i, 'clientId'], `"${t.clientId}" is not one of this company's clients`)
+    }
+    if (t.issuedAt !== undefined && Number.isNaN(Date.parse(t.issuedAt))) {
+      throw new FixtureProblem(['requestTokens', i, 'issuedAt'], 'must be an ISO-8601 date-time')
+    }
+  })
+}
+
+export const concurTenantKind: TenantKind<ConcurCompany> = {
+  vendor: 'concur',
+  schema: ConcurTenantFileSchema,
+  build (fixture: unknown, _ctx: BuildContext): ConcurCompany {
+    const f = fixture as ConcurTenantFile
+    checkFixture(f)
+    return new ConcurCompany(f)
+  },
+  keys: (company) => [company.companyId],
+  describe: (company) => ({
+    userCount: company.userCount,
+    companyId: company.companyId,
+    credentials: {
+      clients: [...company.clients].map(([clientId, clientSecret]) => ({ clientId, clientSecret })),
+      requestTokens: [...company.requestTokens].map(([token, t]) => ({ token, clientId: t.clientId, neverExpires: t.neverExpires })),
+      username: company.companyId
+    }
+  })
+}

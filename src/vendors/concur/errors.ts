@@ -1,0 +1,54 @@
+/**
+ * The one place that builds Concur error bodies. Concur uses three envelopes: the OAuth
+ * envelope on the token endpoint, the v3 `Message` envelope on Get Users and the other REST
+ * routes, and a documented body for 429 rate limiting (concur.md, "Other statuses").
+ * https://preview.developer.concur.com/api-reference/platform/http-status-codes.html
+ */
+import type { FastifyReply } from 'fastify'
+
+export const CORRELATION_HEADER = 'concur-correlationid'
+
+export interface OAuthError { status: number, error: string, description: string, code: number }
+
+/** The token endpoint's error table (concur.md section 1), keyed by a short name. */
+export const OAUTH_ERRORS = {
+  unsupportedFormat: { status: 400, error: 'invalid_request', code: 135, description: 'unsupported request format' },
+  bodyTooLarge: { status: 413, error: 'invalid_request', code: 135, description: 'request body too large' },
+  noClientId: { status: 400, error: 'invalid_request', code: 62, description: 'client_id was not supplied' },
+  noClientSecret: { status: 400, error: 'invalid_request', code: 63, description: 'client_secret was not supplied' },
+  noGrantType: { status: 400, error: 'invalid_request', code: 65, description: 'grant_type was not supplied' },
+  unknownClient: { status: 400, error: 'invalid_client', code: 61, description: 'client not found' },
+  wrongSecret: { status: 400, error: 'invalid_client', code: 64, description: 'Incorrect Credentials. Please Retry' },
+  badGrant: { status: 400, error: 'invalid_grant', code: 60, description: 'these are not the grants you are looking for' },
+  noUsername: { status: 400, error: 'invalid_request', code: 51, description: 'username was not supplied' },
+  noPassword: { status: 400, error: 'invalid_request', code: 52, description: 'password was not supplied' },
+  badCredtype: { status: 400, error: 'invalid_request', code: 120, description: 'credtype is invalid' },
+  badCredentials: { status: 400, error: 'invalid_grant', code: 5, description: 'Incorrect Credentials. Please Retry' },
+  disabled: { status: 400, error: 'invalid_request', code: 123, description: 'principal is disabled' },
+  notEnabled: { status: 400, error: 'invalid_client', code: 53, description: 'company is not enabled for this client' },
+  otherClient: { status: 400, error: 'invalid_request', code: 136, description: 'Authtoken was not issued for you' },
+  noRefreshToken: { status: 400, error: 'invalid_request', code: 106, description: 'refresh_token was not supplied' },
+  badRefreshToken: { status: 400, error: 'invalid_grant', code: 108, description: 'bad or expired refresh token' }
+} as const satisfies Record<string, OAuthError>
+
+export function sendOAuthError (reply: FastifyReply, e: OAuthError): FastifyReply {
+  return reply.code(e.status).type('application/json').send({ error: e.error, error_description: e.description, code: e.code })
+}
+
+/** `{"Message","Server-Time","Id"}` with the response's correlation id. */
+export function sendMessageError (reply: FastifyReply, status: number, message: string, nowMs: number): FastifyReply {
+  return reply.code(status).type('application/json').send({
+    Message: message,
+    'Server-Time': new Date(nowMs).toISOString(),
+    Id: String(reply.getHeader(CORRELATION_HEADER) ?? '')
+  })
+}
+
+export function sendRateLimited (reply: FastifyReply, path: string, retryAfterSeconds: number, nowMs: number): FastifyReply {
+  return reply.code(429).header('retry-after', String(retryAfterSeconds)).type('application/json').send({
+    timestamp: new Date(nowMs).toISOString(),
+    httpStatus: '429 - Too Many Requests',
+    error: { id: 'security.rate.limit.reached', message: 'Too many requests' },
+    path
+  })
+}

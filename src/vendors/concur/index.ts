@@ -1,0 +1,58 @@
+/**
+ * The SAP Concur module, mounted at /concur (and at / for Hosts ending in .concursolutions.com):
+ * the company-token OAuth flow and the Get Users Bulk API. Encapsulated, so its body parsers,
+ * error handler and 404 handler stay local. See README.md beside this file for what is emulated.
+ */
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import formbody from '@fastify/formbody'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { JwtIssuer } from '../../core/jwt.js'
+import { SHIPPED_FIXTURES_DIR } from '../../core/package-info.js'
+import type { VendorModule } from '../../core/vendor.js'
+import { concurTenantKind } from './data.js'
+import { CORRELATION_HEADER, OAUTH_ERRORS, sendMessageError, sendOAuthError } from './errors.js'
+import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes, UNSUPPORTED_BODY } from './oauth.js'
+import { registerUserRoutes } from './users.js'
+
+export const SIGNING_KEY_FILE = join(SHIPPED_FIXTURES_DIR, 'keys', 'concur-jwt-dev-key.json')
+
+async function concurPlugin (app: FastifyInstance): Promise<void> {
+  const issuer = await JwtIssuer.fromFile(SIGNING_KEY_FILE, app.mock.clock)
+  const auth = new ConcurAuth(app, issuer)
+
+  app.removeAllContentTypeParsers()
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT })
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => {
+    done(null, UNSUPPORTED_BODY)
+  })
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header(CORRELATION_HEADER, randomUUID())
+  })
+
+  registerOAuthRoutes(app, auth, { keys: [issuer.publicJwk] })
+  registerUserRoutes(app, auth)
+
+  app.setNotFoundHandler(async (_request, reply) => sendMessageError(reply, 404, 'Resource not found', app.mock.clock.now()))
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'unexpected error in the Concur module')
+    if (request.routeOptions.url?.endsWith('/oauth2/v0/token') === true) {
+      if (status === 413) return sendOAuthError(reply, OAUTH_ERRORS.bodyTooLarge)
+      if (status < 500) return sendOAuthError(reply, OAUTH_ERRORS.unsupportedFormat)
+      return sendOAuthError(reply, { status: 500, error: 'server_error', description: 'Internal Server Error', code: 500 })
+    }
+    if (status === 413) return sendMessageError(reply, 413, 'Request Entity Too Large', app.mock.clock.now())
+    if (status < 500) return sendMessageError(reply, status, 'Bad Request', app.mock.clock.now())
+    return sendMessageError(reply, 500, 'Internal Server Error', app.mock.clock.now())
+  })
+}
+
+export const concurVendor: VendorModule = {
+  name: 'concur',
+  mount: MOUNT,
+  hostSuffixes: ['.concursolutions.com'],
+  tenantKind: concurTenantKind,
+  plugin: concurPlugin
+}

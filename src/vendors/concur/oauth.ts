@@ -1,0 +1,195 @@
+/**
+ * Concur's company-token flow: `POST /oauth2/v0/token` (password grant with
+ * `credtype=authtoken`, refresh grant), the JWKS of the signing key, revocation through
+ * `DELETE /app-mgmt/v0/connections`, and the bearer check the REST routes share.
+ * https://preview.developer.concur.com/api-reference/authentication/company-auth.html
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { JwtIssuer } from '../../core/jwt.js'
+import { isHostRouted } from '../../core/routing.js'
+import type { Tenant } from '../../core/tenants.js'
+import type { ConcurCompany, Session } from './data.js'
+import { OAUTH_ERRORS, sendMessageError, sendOAuthError } from './errors.js'
+import { OAuthErrorSchema, TokenSuccessSchema } from './schemas.js'
+
+export const ACCESS_TOKEN_SECONDS = 3600
+export const REFRESH_TOKEN_SECONDS = 180 * 86_400
+export const REQUEST_TOKEN_SECONDS = 24 * 3600
+export const SCOPE = 'user.read company.read'
+export const MOUNT = '/concur'
+export const FORM_BODY_LIMIT = 64 * 1024
+
+/** What the catch-all body parser hands the token route for a body that is not a form. */
+export const UNSUPPORTED_BODY = Symbol('unsupported body')
+export type TokenBody = Record<string, unknown> | typeof UNSUPPORTED_BODY
+
+export interface Authenticated { company: ConcurCompany, session: Session }
+
+function firstValue (value: unknown): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+const TOKEN_CHARS = /^[\w.:-]+$/
+
+/** Concur's `geolocation`: the base URL the client must use from now on (concur.md section 1). */
+export function geolocation (request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined) return publicUrl.replace(/\/+$/, '') + MOUNT
+  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase()
+  const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : request.protocol
+  const forwardedHost = String(request.headers['x-forwarded-host'] ?? '').split(',')[0]?.trim()
+  const candidates = [forwardedHost, request.headers.host]
+  const host = candidates.find((h) => h !== undefined && h !== '' && /^[A-Za-z0-9.[\]:-]+$/.test(h)) ?? 'localhost'
+  return `${proto}://${host}${isHostRouted(request) ? '' : MOUNT}`
+}
+
+export class ConcurAuth {
+  readonly #app: FastifyInstance
+  readonly #issuer: JwtIssuer
+
+  constructor (app: FastifyInstance, issuer: JwtIssuer) {
+    this.#app = app
+    this.#issuer = issuer
+  }
+
+  get #store () { return this.#app.mock.store }
+  get #clock () { return this.#app.mock.clock }
+
+  /** The company and session of a valid bearer token on the request, or undefined. */
+  async authenticate (request: FastifyRequest): Promise<Authenticated | undefined> {
+    const header = request.headers.authorization
+    if (header === undefined) return undefined
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (match === null) return undefined
+    const claims = await this.#issuer.verify(match[1] as string)
+    if (claims === undefined || typeof claims.sub !== 'string' || typeof claims.aud !== 'string') return undefined
+    const tenant = this.#store.byKey<ConcurCompany>('concur', claims.sub)
+    const session = tenant?.data.sessions.get(claims.aud)
+    if (tenant === undefined || session === undefined || session.sid !== claims.sid) return undefined
+    return { company: tenant.data, session }
+  }
+
+  /** Known clients across every company: lower-case client id → the secrets it is listed with. */
+  #clientSecrets (clientId: string): Set<string> {
+    const secrets = new Set<string>()
+    for (const tenant of this.#store.list<ConcurCompany>('concur')) {
+      const secret = tenant.data.clients.get(clientId)
+      if (secret !== undefined) secrets.add(secret)
+    }
+    return secrets
+  }
+
+  async token (request: FastifyRequest<{ Body: TokenBody | undefined }>, reply: FastifyReply): Promise<FastifyReply> {
+    const body = request.body
+    const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/x-www-form-urlencoded' || body === UNSUPPORTED_BODY) {
+      return sendOAuthError(reply, OAUTH_ERRORS.unsupportedFormat)
+    }
+    const form = body ?? {}
+    const clientIdRaw = firstValue(form.client_id)
+    if (clientIdRaw === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noClientId)
+    const secret = firstValue(form.client_secret)
+    if (secret === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noClientSecret)
+    const grantType = firstValue(form.grant_type)
+    if (grantType === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noGrantType)
+    const clientId = clientIdRaw.toLowerCase()
+    const secrets = this.#clientSecrets(clientId)
+    if (secrets.size === 0) return sendOAuthError(reply, OAUTH_ERRORS.unknownClient)
+    if (!secrets.has(secret)) return sendOAuthError(reply, OAUTH_ERRORS.wrongSecret)
+    if (grantType === 'password') return await this.#passwordGrant(request, reply, form, clientId)
+    if (grantType === 'refresh_token') return await this.#refreshGrant(request, reply, form, clientId)
+    return sendOAuthError(reply, OAUTH_ERRORS.badGrant)
+  }
+
+  async #passwordGrant (request: FastifyRequest, reply: FastifyReply, form: Record<string, unknown>, clientId: string): Promise<FastifyReply> {
+    const username = firstValue(form.username)
+    if (username === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noUsername)
+    const password = firstValue(form.password)
+    if (password === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noPassword)
+    const credtype = firstValue(form.credtype)
+    if (credtype !== undefined && credtype !== 'authtoken' && credtype !== 'password') {
+      return sendOAuthError(reply, OAUTH_ERRORS.badCredtype)
+    }
+    if (credtype !== 'authtoken') return sendOAuthError(reply, OAUTH_ERRORS.badCredentials)
+    const tenant: Tenant<ConcurCompany> | undefined = this.#store.byKey<ConcurCompany>('concur', username)
+    const company = tenant?.data
+    const requestToken = company?.requestTokens.get(password)
+    if (company === undefined || requestToken === undefined || !this.#requestTokenLive(requestToken)) {
+      return sendOAuthError(reply, OAUTH_ERRORS.badCredentials)
+    }
+    if (company.disabled) return sendOAuthError(reply, OAUTH_ERRORS.disabled)
+    if (!company.clients.has(clientId)) return sendOAuthError(reply, OAUTH_ERRORS.notEnabled)
+    if (requestToken.clientId !== clientId) return sendOAuthError(reply, OAUTH_ERRORS.otherClient)
+    return await this.#issue(request, reply, company, company.session(clientId))
+  }
+
+  #requestTokenLive (t: { issuedAt: number | undefined, neverExpires: boolean }): boolean {
+    if (t.neverExpires) return true
+    const issuedAt = t.issuedAt ?? this.#clock.startedAt
+    return this.#clock.now() < issuedAt + REQUEST_TOKEN_SECONDS * 1000
+  }
+
+  async #refreshGrant (request: FastifyRequest, reply: FastifyReply, form: Record<string, unknown>, clientId: string): Promise<FastifyReply> {
+    const refreshToken = firstValue(form.refresh_token)
+    if (refreshToken === undefined) return sendOAuthError(reply, OAUTH_ERRORS.noRefreshToken)
+    if (TOKEN_CHARS.test(refreshToken)) {
+      for (const tenant of this.#store.list<ConcurCompany>('concur')) {
+        const session = tenant.data.sessions.get(clientId)
+        if (session?.refreshToken === refreshToken && session.refreshExpiresAt > this.#clock.now()) {
+          return await this.#issue(request, reply, tenant.data, session)
+        }
+      }
+    }
+    return sendOAuthError(reply, OAUTH_ERRORS.badRefreshToken)
+  }
+
+  async #issue (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, session: Session): Promise<FastifyReply> {
+    const geo = geolocation(request, this.#app.mock.config.publicUrl)
+    session.refreshExpiresAt = this.#clock.now() + REFRESH_TOKEN_SECONDS * 1000
+    const claims = {
+      iss: geo,
+      sub: company.companyId,
+      aud: session.clientId,
+      'concur.type': 'company',
+      'concur.version': 2,
+      scope: SCOPE,
+      sid: session.sid
+    }
+    const [accessToken, idToken] = await Promise.all([
+      this.#issuer.sign(claims, ACCESS_TOKEN_SECONDS),
+      this.#issuer.sign(claims, ACCESS_TOKEN_SECONDS)
+    ])
+    return reply.type('application/json').send({
+      expires_in: ACCESS_TOKEN_SECONDS,
+      scope: SCOPE,
+      token_type: 'Bearer',
+      access_token: accessToken,
+      refresh_token: session.refreshToken,
+      refresh_expires_in: Math.floor(session.refreshExpiresAt / 1000),
+      id_token: idToken,
+      geolocation: geo
+    })
+  }
+}
+
+export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwks: { keys: unknown[] }): void {
+  app.post('/oauth2/v0/token', {
+    bodyLimit: FORM_BODY_LIMIT,
+    schema: {
+      summary: 'Company token: password grant (credtype=authtoken) or refresh grant',
+      consumes: ['application/x-www-form-urlencoded'],
+      response: { 200: TokenSuccessSchema, 400: OAuthErrorSchema, 413: OAuthErrorSchema }
+    }
+  }, async (request, reply) => await auth.token(request as FastifyRequest<{ Body: TokenBody | undefined }>, reply))
+
+  app.get('/oauth2/v0/jwks', { schema: { summary: 'Public keys that verify access and id tokens' } }, async () => jwks)
+
+  app.delete('/app-mgmt/v0/connections', {
+    schema: { summary: "Revoke the calling app's tokens for the company" }
+  }, async (request, reply) => {
+    const found = await auth.authenticate(request)
+    if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', app.mock.clock.now())
+    found.company.sessions.delete(found.session.clientId)
+    return reply.type('application/json').send({})
+  })
+}
