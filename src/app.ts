@@ -38,7 +38,13 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     requestTimeout: 30_000
   })
 
-  await app.register(mockContextPlugin, { config, clock, store, cursors: new CursorCodec(config.secret) })
+  await app.register(mockContextPlugin, {
+    config,
+    clock,
+    store,
+    cursors: new CursorCodec(config.secret),
+    identify: async () => false
+  })
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-mock-server', SERVER_ID)

@@ -3,7 +3,7 @@
  * and the page-cursor codec. Registered once on the root instance (fastify-plugin, so it is
  * visible inside the encapsulated vendor plugins) as `app.mock`.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { MockConfig } from '../config.js'
 import type { MockClock } from './clock.js'
@@ -15,6 +15,12 @@ export interface MockContext {
   clock: MockClock
   store: TenantStore
   cursors: CursorCodec
+  /**
+   * Vendors call this once a request's credentials identify its tenant. The control plane uses
+   * it to tag the request journal and to fire tenant-matched fault rules; when it returns true a
+   * fault has answered (or dropped) the request and the vendor must stop handling it.
+   */
+  identify (request: FastifyRequest, reply: FastifyReply, tenantId: string): Promise<boolean>
 }
 
 declare module 'fastify' {

@@ -54,6 +54,18 @@ export interface TenantKind<D = unknown> {
   /** Keys that must be unique among this vendor's tenants (e.g. companyId). */
   keys (data: D): string[]
   describe (data: D): TenantSummary
+  /** JSON Schema of one hand-written user (as in the fixture file), for the admin API. */
+  userSchema: TSchema
+  /**
+   * Admin API: appends schema-valid hand-written users (throws FixtureProblem, with paths
+   * relative to the users array, for duplicates or dangling references). Returns their ids.
+   */
+  addUsers (data: D, users: unknown[], ctx: BuildContext): string[]
+  /**
+   * Admin API: changes one user. `patch` holds fixture-user fields to replace; throws
+   * FixtureProblem for a bad field. Returns false when no user has that id.
+   */
+  patchUser (data: D, userId: string, patch: Record<string, unknown>, ctx: BuildContext): boolean
 }
 
 export interface Tenant<D = unknown> {

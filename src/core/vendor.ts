@@ -3,7 +3,7 @@
  * encapsulated Fastify plugin with its routes. Adding a vendor is one folder plus one line in
  * app.ts's VENDORS list.
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 // Route schemas carry OpenAPI fields (summary, description, hide): @fastify/swagger types them.
 import type {} from '@fastify/swagger'
 import type { TenantKind } from './tenants.js'
@@ -17,4 +17,9 @@ export interface VendorModule {
   tenantKind: TenantKind<any>
   /** Registered with `{ prefix: mount }`; must not use fastify-plugin (stays encapsulated). */
   plugin: FastifyPluginAsync
+  /**
+   * Answers with an error of `status` in the vendor's own shape (fault rules, X-Mock-Fault), with
+   * `Retry-After` when given. `path` is relative to the mount.
+   */
+  sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined): FastifyReply
 }

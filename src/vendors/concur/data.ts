@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto'
 import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
 import { namePools, seededRandom } from '../../core/random.js'
-import { ConcurTenantFileSchema, type ConcurTenantFile, type ConcurUser, type ConcurUserFixture } from './schemas.js'
+import { Compile } from 'typebox/compile'
+import { ConcurTenantFileSchema, ConcurUserFixtureSchema, ConcurUserPatchSchema, type ConcurTenantFile, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
 export interface RequestToken {
   clientId: string
@@ -80,6 +81,24 @@ export class UserDirectory {
       })
     }
     return this.#indexes.get(name)?.get(key) ?? []
+  }
+
+  /** Appends a user (admin API); indexes are rebuilt on next use. */
+  add (user: ConcurUser): void {
+    this.users.push(user)
+    this.#invalidate()
+  }
+
+  /** Replaces the user at `position`; its cached JSON and the indexes are dropped. */
+  replace (position: number, user: ConcurUser): void {
+    this.users[position] = user
+    this.#json[position] = undefined
+    this.#invalidate()
+  }
+
+  #invalidate (): void {
+    this.#indexes = undefined
+    this.#active = undefined
   }
 
   byActive (active: boolean): readonly number[] {
@@ -205,17 +224,30 @@ function buildUsers (fixture: ConcurTenantFile): ConcurUser[] {
   return users
 }
 
+const UNIQUE_KEYS = ['ID', 'LoginID', 'EmployeeID'] as const
+const uniqueValue = (key: typeof UNIQUE_KEYS[number], u: { ID: string, LoginID: string, EmployeeID: string }): string =>
+  key === 'EmployeeID' ? u[key] : u[key].toLowerCase()
+
+/**
+ * Throws when a user of `added` repeats an ID, LoginID or EmployeeID of `existing` or of an
+ * earlier added user. Paths are `[...prefix, index, key]`.
+ */
+function checkUnique (existing: readonly ConcurUser[], added: readonly ConcurUserFixture[], prefix: Array<string | number>, skip?: number): void {
+  for (const key of UNIQUE_KEYS) {
+    const seen = new Map<string, string>()
+    existing.forEach((u, i) => { if (i !== skip) seen.set(uniqueValue(key, u), 'an existing user') })
+    added.forEach((u, i) => {
+      const value = uniqueValue(key, u)
+      const other = seen.get(value)
+      if (other !== undefined) throw new FixtureProblem([...prefix, i, key], `duplicate ${key} "${u[key]}" (also ${other})`)
+      seen.set(value, `${prefix.length > 0 ? `${String(prefix[0])}` : ''}[${i}]`)
+    })
+  }
+}
+
 /** Checks what the schema cannot: unique user keys, request tokens of enabled apps. */
 function checkFixture (f: ConcurTenantFile): void {
-  const seen = { ID: new Map<string, number>(), LoginID: new Map<string, number>(), EmployeeID: new Map<string, number>() }
-  f.users?.forEach((u, i) => {
-    for (const key of ['ID', 'LoginID', 'EmployeeID'] as const) {
-      const value = key === 'EmployeeID' ? u[key] : u[key].toLowerCase()
-      const first = seen[key].get(value)
-      if (first !== undefined) throw new FixtureProblem(['users', i, key], `duplicate ${key} "${u[key]}" (also users[${first}])`)
-      seen[key].set(value, i)
-    }
-  })
+  checkUnique([], f.users ?? [], ['users'])
   const clientIds = new Set<string>()
   f.clients.forEach((c, i) => {
     if (clientIds.has(c.clientId.toLowerCase())) throw new FixtureProblem(['clients', i, 'clientId'], `duplicate clientId "${c.clientId}"`)
@@ -234,9 +266,31 @@ function checkFixture (f: ConcurTenantFile): void {
   })
 }
 
+const checkPatch = Compile(ConcurUserPatchSchema)
+
 export const concurTenantKind: TenantKind<ConcurCompany> = {
   vendor: 'concur',
   schema: ConcurTenantFileSchema,
+  userSchema: ConcurUserFixtureSchema,
+  addUsers (company, users) {
+    const added = users as ConcurUserFixture[]
+    const directory = company.directory
+    checkUnique(directory.users, added, [])
+    for (const u of added) directory.add(fromFixture(u))
+    return added.map((u) => u.ID)
+  },
+  patchUser (company, userId, patch) {
+    const [error] = checkPatch.Errors(patch)
+    if (error !== undefined) throw new FixtureProblem(error.instancePath.split('/').slice(1), error.message)
+    const directory = company.directory
+    const position = directory.lookup('id', userId.toLowerCase())[0]
+    if (position === undefined) return false
+    const current = directory.users[position] as ConcurUser
+    const next = fromFixture({ ...current, ...(patch as Partial<ConcurUserFixture>), ID: current.ID })
+    checkUnique(directory.users, [next], [], position)
+    directory.replace(position, next)
+    return true
+  },
   build (fixture: unknown, _ctx: BuildContext): ConcurCompany {
     const f = fixture as ConcurTenantFile
     checkFixture(f)

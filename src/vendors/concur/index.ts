@@ -4,6 +4,7 @@
  * error handler and 404 handler stay local. See README.md beside this file for what is emulated.
  */
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import { join } from 'node:path'
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance } from 'fastify'
@@ -11,7 +12,8 @@ import { JwtIssuer } from '../../core/jwt.js'
 import { SHIPPED_FIXTURES_DIR } from '../../core/package-info.js'
 import type { VendorModule } from '../../core/vendor.js'
 import { concurTenantKind } from './data.js'
-import { CORRELATION_HEADER, OAUTH_ERRORS, sendMessageError, sendOAuthError } from './errors.js'
+import { CORRELATION_HEADER, OAUTH_ERRORS, sendMessageError, sendOAuthError, sendRateLimited } from './errors.js'
+import { pathInMount } from '../../core/routing.js'
 import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes, UNSUPPORTED_BODY } from './oauth.js'
 import { registerUserRoutes } from './users.js'
 
@@ -54,5 +56,15 @@ export const concurVendor: VendorModule = {
   mount: MOUNT,
   hostSuffixes: ['.concursolutions.com'],
   tenantKind: concurTenantKind,
-  plugin: concurPlugin
+  plugin: concurPlugin,
+  sendFault (request, reply, status, retryAfterSeconds) {
+    const now = request.server.mock.clock.now()
+    if (status === 429) return sendRateLimited(reply, pathInMount(request, MOUNT), retryAfterSeconds ?? 1, now)
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+    const phrase = STATUS_CODES[status] ?? 'Error'
+    if (request.routeOptions.url?.endsWith('/oauth2/v0/token') === true) {
+      return sendOAuthError(reply, { status, error: 'server_error', description: phrase, code: status })
+    }
+    return sendMessageError(reply, status, phrase, now)
+  }
 }

@@ -23,7 +23,7 @@ export const FORM_BODY_LIMIT = 64 * 1024
 export const UNSUPPORTED_BODY = Symbol('unsupported body')
 export type TokenBody = Record<string, unknown> | typeof UNSUPPORTED_BODY
 
-export interface Authenticated { company: ConcurCompany, session: Session }
+export interface Authenticated { tenant: Tenant<ConcurCompany>, company: ConcurCompany, session: Session }
 
 function firstValue (value: unknown): string | undefined {
   const v = Array.isArray(value) ? value[0] : value
@@ -66,7 +66,7 @@ export class ConcurAuth {
     const tenant = this.#store.byKey<ConcurCompany>('concur', claims.sub)
     const session = tenant?.data.sessions.get(claims.aud)
     if (tenant === undefined || session === undefined || session.sid !== claims.sid) return undefined
-    return { company: tenant.data, session }
+    return { tenant, company: tenant.data, session }
   }
 
   /** Known clients across every company: lower-case client id → the secrets it is listed with. */
@@ -117,6 +117,7 @@ export class ConcurAuth {
     if (company === undefined || requestToken === undefined || !this.#requestTokenLive(requestToken)) {
       return sendOAuthError(reply, OAUTH_ERRORS.badCredentials)
     }
+    if (await this.#app.mock.identify(request, reply, (tenant as Tenant).id)) return reply
     if (company.disabled) return sendOAuthError(reply, OAUTH_ERRORS.disabled)
     if (!company.clients.has(clientId)) return sendOAuthError(reply, OAUTH_ERRORS.notEnabled)
     if (requestToken.clientId !== clientId) return sendOAuthError(reply, OAUTH_ERRORS.otherClient)
@@ -136,6 +137,7 @@ export class ConcurAuth {
       for (const tenant of this.#store.list<ConcurCompany>('concur')) {
         const session = tenant.data.sessions.get(clientId)
         if (session?.refreshToken === refreshToken && session.refreshExpiresAt > this.#clock.now()) {
+          if (await this.#app.mock.identify(request, reply, tenant.id)) return reply
           return await this.#issue(request, reply, tenant.data, session)
         }
       }
@@ -189,6 +191,7 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
   }, async (request, reply) => {
     const found = await auth.authenticate(request)
     if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', app.mock.clock.now())
+    if (await app.mock.identify(request, reply, found.tenant.id)) return reply
     found.company.sessions.delete(found.session.clientId)
     return reply.type('application/json').send({})
   })

@@ -50,6 +50,9 @@ export const ConcurUserFixtureSchema = Type.Object({
 }, { additionalProperties: false })
 export type ConcurUserFixture = Static<typeof ConcurUserFixtureSchema>
 
+/** Admin PATCH body: any fixture-user field but ID. */
+export const ConcurUserPatchSchema = Type.Omit(Type.Partial(ConcurUserFixtureSchema), ['ID'], { additionalProperties: false })
+
 export const ConcurTenantFileSchema = Type.Object({
   $schema: Type.Optional(Type.String()),
   vendor: Type.Literal('concur'),

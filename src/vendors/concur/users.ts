@@ -69,6 +69,7 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
     const clock = app.mock.clock
     const found = await auth.authenticate(request)
     if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', clock.now())
+    if (await app.mock.identify(request, reply, found.tenant.id)) return reply
     const query = parseUsersQuery(rawQuery(request))
     if (query === undefined) return sendMessageError(reply, 400, 'invalid query params', clock.now())
     const { company } = found
