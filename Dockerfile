@@ -1,0 +1,31 @@
+# users-api-mock: SAP Concur and iSpring Learn user-directory APIs, emulated.
+#   docker build -t users-api-mock .
+#   docker run --rm -p 8080:8080 users-api-mock
+# Extra tenant files: mount a directory of *.json fixtures at /fixtures.
+
+FROM node:24-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY fixtures ./fixtures
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-trixie-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    FIXTURES_DIR=/fixtures
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/fixtures ./fixtures
+RUN mkdir -p /fixtures && chown node:node /fixtures
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/bundle/server.mjs"]

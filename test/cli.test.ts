@@ -1,0 +1,69 @@
+/**
+ * The built CLI as a user runs it (npm test builds dist/ first): help, usage errors (exit 2),
+ * broken fixtures (exit 1), and a real start that answers /health.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { CLI_OPTIONS } from '../src/cli.js'
+
+const SERVER = fileURLToPath(new URL('../dist/bundle/server.mjs', import.meta.url))
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [SERVER, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 })
+
+t.test('--help documents every flag and environment variable', async (t) => {
+  const res = run(['--help'])
+  t.equal(res.status, 0)
+  for (const o of CLI_OPTIONS) {
+    t.match(res.stdout, `--${o.flag}`, `flag --${o.flag}`)
+    t.match(res.stdout, o.env, `variable ${o.env}`)
+  }
+})
+
+t.test('a bad command line is a clear message and exit 2', async (t) => {
+  const unknown = run(['--bogus'])
+  t.equal(unknown.status, 2)
+  t.match(unknown.stderr, /users-api-mock: Unknown option '--bogus'/)
+  const badPort = run(['--port', 'eighty'])
+  t.equal(badPort.status, 2)
+  t.match(badPort.stderr, 'users-api-mock: --port must be a whole number, got "eighty"')
+  const badEnv = run([], { PORT: '99999' })
+  t.equal(badEnv.status, 2)
+  t.match(badEnv.stderr, 'users-api-mock: invalid option port: must be <= 65535')
+  const badLevel = run(['--log-level', 'loud'])
+  t.equal(badLevel.status, 2)
+  t.match(badLevel.stderr, /invalid option logLevel/)
+})
+
+t.test('broken fixtures stop the start with exit 1 and name file, path and problem', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'uam-cli-'))
+  writeFileSync(join(dir, 'broken.json'), JSON.stringify({ vendor: 'concur', id: 'Bad Id' }))
+  const res = run(['--fixtures', dir, '--port', '0'])
+  t.equal(res.status, 1)
+  t.match(res.stderr, 'users-api-mock: cannot load tenant fixtures:')
+  t.match(res.stderr, /broken\.json: \$\.id: must match pattern/)
+  t.notMatch(res.stderr, /\n\s+at /, 'no stack trace')
+})
+
+t.test('starts, answers /health, and exits 0 on SIGTERM', async (t) => {
+  const started = Date.now()
+  const child = spawn(process.execPath, [SERVER, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(out)
+      if (m !== null) resolve(m[1] as string)
+    })
+    child.on('exit', (code) => { reject(new Error(`exited ${code}: ${out}`)) })
+  })
+  const res = await fetch(`${address}/health`)
+  t.equal(res.status, 200)
+  t.comment(`spawn to first /health answer: ${Date.now() - started} ms`)
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  t.equal(await exit, 0)
+})
