@@ -8,7 +8,11 @@ import { resolveConfig, type MockOptions } from './config.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
-import { SERVER_ID, SHIPPED_FIXTURES_DIR, PACKAGE_VERSION } from './core/package-info.js'
+import { adminPlugin, healthOf } from './core/admin.js'
+import { controlPlanePlugin } from './core/control.js'
+import { FaultEngine } from './core/faults.js'
+import { Journal } from './core/journal.js'
+import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
 import type { VendorModule } from './core/vendor.js'
@@ -35,7 +39,9 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: createUrlRewriter(VENDORS),
     forceCloseConnections: 'idle',
-    requestTimeout: 30_000
+    requestTimeout: 30_000,
+    // Strict admin bodies: unknown properties are refused, not silently removed.
+    ajv: { customOptions: { removeAdditional: false } }
   })
 
   await app.register(mockContextPlugin, {
@@ -43,8 +49,12 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     clock,
     store,
     cursors: new CursorCodec(config.secret),
+    journal: new Journal(config.journalSize),
+    faults: new FaultEngine(config.seed),
+    startedAt: Date.now(),
     identify: async () => false
   })
+  await app.register(controlPlanePlugin, { vendors: VENDORS })
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-mock-server', SERVER_ID)
@@ -53,13 +63,8 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     request.log.info({ method: request.method, url: request.raw.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
 
-  const startedAt = Date.now()
-  app.get('/health', async () => ({
-    status: 'ok',
-    version: PACKAGE_VERSION,
-    uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
-    tenants: Object.fromEntries(store.vendors.map((v) => [v, store.list(v).length]))
-  }))
+  app.get('/health', { schema: { hide: true } }, async () => healthOf(app))
+  await app.register(adminPlugin(VENDORS), { prefix: '/__admin' })
 
   for (const vendor of VENDORS) {
     await app.register(vendor.plugin, { prefix: vendor.mount })

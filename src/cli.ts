@@ -14,6 +14,9 @@ export const CLI_OPTIONS: OptionSpec[] = [
   { flag: 'fixtures', env: 'FIXTURES_DIR', key: 'fixturesDir', kind: 'string', help: 'extra directory of tenant files, loaded after the shipped ones' },
   { flag: 'shipped-fixtures', env: 'SHIPPED_FIXTURES', key: 'shippedFixtures', kind: 'boolean', help: 'load the shipped demo tenants (default true)' },
   { flag: 'log-level', env: 'LOG_LEVEL', key: 'logLevel', kind: 'string', help: `one of ${LOG_LEVELS.join(', ')} (default info)` },
+  { flag: 'admin-token', env: 'ADMIN_TOKEN', key: 'adminToken', kind: 'string', help: 'protect /__admin with Authorization: Bearer <token> (default: open)' },
+  { flag: 'journal-size', env: 'JOURNAL_SIZE', key: 'journalSize', kind: 'integer', help: 'request journal entries kept (default 1000; 0 disables)' },
+  { flag: 'seed', env: 'SEED', key: 'seed', kind: 'integer', help: 'base seed of fault rules without a seed of their own (default 0)' },
   { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page and access tokens (a fixed development default)' }
 ]
 

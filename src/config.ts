@@ -16,6 +16,9 @@ export const MockOptionsSchema = Type.Object({
   fixturesDir: Type.Optional(Type.String({ minLength: 1, description: 'Extra directory of tenant fixture files, loaded after the shipped ones' })),
   shippedFixtures: Type.Boolean({ default: true, description: 'Load the demo tenants shipped in fixtures/' }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'pino log level' }),
+  adminToken: Type.Optional(Type.String({ minLength: 1, description: 'When set, every /__admin call needs Authorization: Bearer <token>' })),
+  journalSize: Type.Integer({ minimum: 0, maximum: 100_000, default: 1000, description: 'Request journal entries kept (0 disables the journal)' }),
+  seed: Type.Integer({ default: 0, description: 'Base seed for fault rules that give no seed of their own' }),
   secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens and iSpring access tokens; replicas that share it accept each other\'s tokens' })
 }, { additionalProperties: false })
 

@@ -8,6 +8,8 @@ import fp from 'fastify-plugin'
 import type { MockConfig } from '../config.js'
 import type { MockClock } from './clock.js'
 import type { CursorCodec } from './cursor.js'
+import type { FaultEngine } from './faults.js'
+import type { Journal } from './journal.js'
 import type { TenantStore } from './tenants.js'
 
 export interface MockContext {
@@ -15,6 +17,10 @@ export interface MockContext {
   clock: MockClock
   store: TenantStore
   cursors: CursorCodec
+  journal: Journal
+  faults: FaultEngine
+  /** Real time the app was built (uptime). */
+  startedAt: number
   /**
    * Vendors call this once a request's credentials identify its tenant. The control plane uses
    * it to tag the request journal and to fire tenant-matched fault rules; when it returns true a
@@ -27,8 +33,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     mock: MockContext
   }
+  interface FastifyRequest {
+    /** The tenant the request's credentials identified (journal, tenant-matched faults). */
+    mockTenant: string | null
+  }
 }
 
 export const mockContextPlugin = fp(async (app: FastifyInstance, context: MockContext) => {
   app.decorate('mock', context)
+  app.decorateRequest('mockTenant', null)
 }, { name: 'mock-context', fastify: '5.x' })

@@ -14,12 +14,15 @@ export interface VendorModule {
   mount: string
   /** Host-name suffixes served at root paths, e.g. ".concursolutions.com". */
   hostSuffixes: string[]
+  /** Prefixes inside the mount that serve the same routes (iSpring's /api/v2); fault paths ignore them. */
+  aliases?: string[]
   tenantKind: TenantKind<any>
   /** Registered with `{ prefix: mount }`; must not use fastify-plugin (stays encapsulated). */
   plugin: FastifyPluginAsync
   /**
    * Answers with an error of `status` in the vendor's own shape (fault rules, X-Mock-Fault), with
-   * `Retry-After` when given. `path` is relative to the mount.
+   * `Retry-After` when given. `message`, when given, replaces the reason phrase (used for a bad
+   * X-Mock-Fault header).
    */
-  sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined): FastifyReply
+  sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined, message?: string): FastifyReply
 }

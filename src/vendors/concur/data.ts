@@ -44,10 +44,19 @@ export function filterKey (name: Filterable, value: string): string {
   return name === 'employeeid' ? value : value.toLowerCase()
 }
 
+/**
+ * Serialized users, keyed by the user object. User objects are never changed in place (a change
+ * replaces the object), so an entry is valid for as long as its user is in use, and tenants
+ * rebuilt by a reset share the entries of their unchanged users.
+ */
+const USER_JSON = new WeakMap<ConcurUser, string>()
+
+/** Generated users per fixture object: a reset rebuilds a tenant from the same object. */
+const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
+
 /** The users of one company in creation order, with lazily built filter indexes. */
 export class UserDirectory {
   readonly users: ConcurUser[]
-  readonly #json: (string | undefined)[] = []
   #indexes: Map<Filterable, Map<string, number[]>> | undefined
   #active: { true: number[], false: number[] } | undefined
 
@@ -57,10 +66,11 @@ export class UserDirectory {
 
   /** The user's JSON, serialized once and reused until the user changes. */
   json (position: number): string {
-    let text = this.#json[position]
+    const user = this.users[position] as ConcurUser
+    let text = USER_JSON.get(user)
     if (text === undefined) {
-      text = JSON.stringify(this.users[position])
-      this.#json[position] = text
+      text = JSON.stringify(user)
+      USER_JSON.set(user, text)
     }
     return text
   }
@@ -89,10 +99,9 @@ export class UserDirectory {
     this.#invalidate()
   }
 
-  /** Replaces the user at `position`; its cached JSON and the indexes are dropped. */
+  /** Replaces the user at `position` with a new object (so its cached JSON is not reused). */
   replace (position: number, user: ConcurUser): void {
     this.users[position] = user
-    this.#json[position] = undefined
     this.#invalidate()
   }
 
@@ -146,7 +155,14 @@ export class ConcurCompany {
 
   /** The users; generated ones are made on first use, so start-up stays fast. */
   get directory (): UserDirectory {
-    this.#directory ??= new UserDirectory(buildUsers(this.#fixture))
+    if (this.#directory === undefined) {
+      let users = GENERATED.get(this.#fixture)
+      if (users === undefined) {
+        users = buildUsers(this.#fixture)
+        GENERATED.set(this.#fixture, users)
+      }
+      this.#directory = new UserDirectory(users.slice())
+    }
     return this.#directory
   }
 

@@ -57,11 +57,11 @@ export const concurVendor: VendorModule = {
   hostSuffixes: ['.concursolutions.com'],
   tenantKind: concurTenantKind,
   plugin: concurPlugin,
-  sendFault (request, reply, status, retryAfterSeconds) {
+  sendFault (request, reply, status, retryAfterSeconds, message) {
     const now = request.server.mock.clock.now()
     if (status === 429) return sendRateLimited(reply, pathInMount(request, MOUNT), retryAfterSeconds ?? 1, now)
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-    const phrase = STATUS_CODES[status] ?? 'Error'
+    const phrase = message ?? STATUS_CODES[status] ?? 'Error'
     if (request.routeOptions.url?.endsWith('/oauth2/v0/token') === true) {
       return sendOAuthError(reply, { status, error: 'server_error', description: phrase, code: status })
     }

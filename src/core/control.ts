@@ -1,0 +1,91 @@
+/**
+ * The control plane's request-side half: it knows which vendor a request is for, fires fault
+ * rules (before authentication, and once `identify` names the tenant), honours the X-Mock-Fault
+ * header, and writes the request journal. The admin routes that steer it live in admin.ts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { FiredFault } from './faults.js'
+import { parseFaultHeader } from './faults.js'
+import { redactBody, redactHeaders } from './journal.js'
+import { pathInMount, rawQuery } from './routing.js'
+import type { VendorModule } from './vendor.js'
+
+export function vendorOf (vendors: readonly VendorModule[], request: FastifyRequest): VendorModule | undefined {
+  const url = request.url
+  return vendors.find((v) => url === v.mount || url.startsWith(`${v.mount}/`) || url.startsWith(`${v.mount}?`))
+}
+
+/** The request path inside the vendor: mount and alias prefixes removed. */
+export function vendorPath (vendor: VendorModule, request: FastifyRequest): string {
+  const path = pathInMount(request, vendor.mount)
+  for (const alias of vendor.aliases ?? []) {
+    if (path === alias || path.startsWith(`${alias}/`)) return path.slice(alias.length) || '/'
+  }
+  return path
+}
+
+export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: { vendors: readonly VendorModule[] }) => {
+  const { faults, journal, clock } = app.mock
+
+  function record (request: FastifyRequest, vendor: VendorModule, status: number, durationMs: number): void {
+    journal.add({
+      time: new Date(clock.now()).toISOString(),
+      vendor: vendor.name,
+      tenant: request.mockTenant,
+      method: request.method,
+      path: vendorPath(vendor, request),
+      query: rawQuery(request),
+      headers: redactHeaders(request.headers),
+      ...(request.body !== undefined ? { body: redactBody(request.body) } : {}),
+      status,
+      durationMs: Math.round(durationMs * 100) / 100
+    })
+  }
+
+  /** Carries out a fired fault; true when it answered or dropped the request. */
+  async function apply (fired: FiredFault, vendor: VendorModule, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (fired.delayMs > 0) await sleep(fired.delayMs)
+    if (fired.action.drop === true) {
+      record(request, vendor, 0, reply.elapsedTime)
+      reply.hijack()
+      request.raw.socket.destroy()
+      return true
+    }
+    if (fired.action.status !== undefined) {
+      vendor.sendFault(request, reply, fired.action.status, fired.action.retryAfterSeconds)
+      return true
+    }
+    return false
+  }
+
+  app.mock.identify = async (request, reply, tenantId) => {
+    request.mockTenant = tenantId
+    const vendor = vendorOf(vendors, request)
+    if (vendor === undefined) return false
+    const fired = faults.fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: vendorPath(vendor, request) })
+    return fired !== undefined && await apply(fired, vendor, request, reply)
+  }
+
+  // preHandler runs after the vendor's own onRequest hooks (correlation ids) and body parsing.
+  app.addHook('preHandler', async (request, reply) => {
+    const vendor = vendorOf(vendors, request)
+    if (vendor === undefined) return
+    const header = request.headers['x-mock-fault']
+    if (typeof header === 'string') {
+      const action = parseFaultHeader(header)
+      if (typeof action === 'string') {
+        return vendor.sendFault(request, reply, 400, undefined, `invalid X-Mock-Fault header: ${action}`)
+      }
+      if (await apply({ action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return reply
+    }
+    const fired = faults.fire({ vendor: vendor.name, method: request.method, path: vendorPath(vendor, request) })
+    if (fired !== undefined && await apply(fired, vendor, request, reply)) return reply
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const vendor = vendorOf(vendors, request)
+    if (vendor !== undefined) record(request, vendor, reply.statusCode, reply.elapsedTime)
+  })
+}, { name: 'control-plane', dependencies: ['mock-context'] })

@@ -1,0 +1,100 @@
+/**
+ * The request journal: what reached the vendor APIs, newest first, for tests that assert on what
+ * their client sent (WireMock's request journal). A fixed-size ring buffer, so memory stays flat
+ * however long the mock runs; credentials are redacted before an entry is stored.
+ */
+export interface JournalEntry {
+  id: number
+  time: string
+  vendor: string
+  tenant: string | null
+  method: string
+  /** Path relative to the vendor mount (what the vendor's client sees). */
+  path: string
+  /** The raw query string, without "?". */
+  query: string
+  headers: Record<string, string>
+  body?: Record<string, unknown>
+  status: number
+  durationMs: number
+}
+
+export interface JournalFilter {
+  vendor?: string
+  tenant?: string
+  method?: string
+  path?: string
+  status?: number
+  /** Entries at or after this epoch-ms time. */
+  since?: number
+  limit?: number
+}
+
+const REDACTED = '[redacted]'
+const SECRET_HEADERS = new Set(['authorization', 'x-auth-password', 'cookie', 'proxy-authorization'])
+const SECRET_FIELD = /secret|password|token|assertion|code_verifier/i
+
+export function redactHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    out[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+export function redactBody (body: unknown): Record<string, unknown> | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
+  const out: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    out[name] = SECRET_FIELD.test(name) ? REDACTED : value
+  }
+  return out
+}
+
+export class Journal {
+  readonly size: number
+  readonly #entries: (JournalEntry | undefined)[]
+  #next = 0
+  #count = 0
+  #serial = 0
+
+  constructor (size: number) {
+    this.size = size
+    this.#entries = new Array<JournalEntry | undefined>(size)
+  }
+
+  get length (): number {
+    return this.#count
+  }
+
+  add (entry: Omit<JournalEntry, 'id'>): void {
+    if (this.size === 0) return
+    this.#entries[this.#next] = { id: ++this.#serial, ...entry }
+    this.#next = (this.#next + 1) % this.size
+    this.#count = Math.min(this.#count + 1, this.size)
+  }
+
+  clear (): void {
+    this.#entries.fill(undefined)
+    this.#next = 0
+    this.#count = 0
+  }
+
+  /** Newest first. */
+  list (filter: JournalFilter = {}): JournalEntry[] {
+    const out: JournalEntry[] = []
+    const limit = filter.limit ?? this.size
+    for (let i = 1; i <= this.#count && out.length < limit; i++) {
+      const entry = this.#entries[(this.#next - i + this.size) % this.size] as JournalEntry
+      if (filter.vendor !== undefined && entry.vendor !== filter.vendor) continue
+      if (filter.tenant !== undefined && entry.tenant !== filter.tenant) continue
+      if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue
+      if (filter.path !== undefined && entry.path !== filter.path) continue
+      if (filter.status !== undefined && entry.status !== filter.status) continue
+      if (filter.since !== undefined && Date.parse(entry.time) < filter.since) continue
+      out.push(entry)
+    }
+    return out
+  }
+}
