@@ -17,9 +17,10 @@ import { createUrlRewriter } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
 import type { VendorModule } from './core/vendor.js'
 import { concurVendor } from './vendors/concur/index.js'
+import { ispringVendor } from './vendors/ispring/index.js'
 
 /** Every emulated vendor; adding one is a folder under vendors/ and a line here. */
-export const VENDORS: readonly VendorModule[] = [concurVendor]
+export const VENDORS: readonly VendorModule[] = [concurVendor, ispringVendor]
 
 export type MockServer = FastifyInstance
 

@@ -64,3 +64,124 @@ export async function concurToken (app: MockServer, company: ConcurCompanyName =
 export async function concurUsers (app: MockServer, token: string, query = '') {
   return await app.inject({ method: 'GET', url: `/concur/users/${query === '' ? '' : `?${query}`}`, headers: { authorization: `Bearer ${token}` } })
 }
+
+// ---- iSpring Learn ------------------------------------------------------------------------
+
+const DEMO_ROWS = [
+  ['01', 'owner', 'owner-pass'],
+  ['02', 'admin', 'admin-pass'],
+  ['03', 'sales.admin', 'sales-pass'],
+  ['04', 'publisher', 'publisher-pass'],
+  ['05', 'author', 'author-pass'],
+  ['06', 'learner', 'learner-pass'],
+  ['07', 'emea.rep', 'emea-pass'],
+  ['08', 'former', 'former-pass'],
+  ['09', 'inactive', 'inactive-pass'],
+  ['10', 'on.leave', 'leave-pass']
+] as const
+
+/** A demo user's row number, "01".."10". */
+export type DemoRow = typeof DEMO_ROWS[number][0]
+
+/** The demo and initech accounts of demo-tenants.md. */
+export const ISPRING = {
+  demo: {
+    accountUrl: 'https://demo.ispringlearn.com',
+    clients: {
+      owner: { clientId: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d', clientSecret: 'demo-ispring-secret' },
+      sales: { clientId: '1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e', clientSecret: 'demo-sales-secret' },
+      learner: { clientId: '3e4f5061-7283-4d9e-8f0a-1b2c3d4e5f60', clientSecret: 'demo-learner-secret' }
+    },
+    /** Row number (01..10) → login and X-Auth password. */
+    users: Object.fromEntries(DEMO_ROWS.map(([nn, login, password]) => [nn, { login, password }])) as Record<DemoRow, { login: string, password: string }>,
+    departments: {
+      root: 'd1000000-0000-4000-8000-000000000001',
+      sales: 'd1000000-0000-4000-8000-000000000002',
+      salesEmea: 'd1000000-0000-4000-8000-000000000003',
+      engineering: 'd1000000-0000-4000-8000-000000000004',
+      platform: 'd1000000-0000-4000-8000-000000000005'
+    },
+    groups: { interns: 'e1000000-0000-4000-8000-000000000001', managers: 'e1000000-0000-4000-8000-000000000002' }
+  },
+  initech: {
+    accountUrl: 'https://initech.ispringlearn.com',
+    owner: { login: 'owner@initech.test', password: 'initech-pass' },
+    client: { clientId: '2d3e4f50-6172-4c8d-9e0f-1a2b3c4d5e6f', clientSecret: 'initech-secret' },
+    generatedPassword: 'initech-user-pass'
+  }
+} as const
+
+/** userId of the demo account's row `nn` ("01".."10"). */
+export function demoUserId (nn: DemoRow | string): string {
+  return `a1000000-0000-4000-8000-0000000000${nn}`
+}
+
+export const JSON_ACCEPT = { accept: 'application/json' } as const
+
+/** POST /ispring/api/v3/token with a form body. */
+export async function ispringTokenRequest (app: MockServer, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return await app.inject({
+    method: 'POST',
+    url: '/ispring/api/v3/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: form(fields)
+  })
+}
+
+/** An access token for an API client (client credentials), via JSON. */
+export async function ispringToken (app: MockServer, client: { clientId: string, clientSecret: string } = ISPRING.demo.clients.owner): Promise<string> {
+  const res = await ispringTokenRequest(app, { client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'client_credentials' }, JSON_ACCEPT)
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`)
+  return (res.json() as { access_token: string }).access_token
+}
+
+/** The legacy X-Auth-* headers. */
+export function legacyHeaders (login: string, password: string, accountUrl: string = ISPRING.demo.accountUrl): Record<string, string> {
+  return { 'x-auth-account-url': accountUrl, 'x-auth-email': login, 'x-auth-password': password }
+}
+
+/** Legacy headers of a demo row. */
+export function demoLegacy (nn: DemoRow): Record<string, string> {
+  const u = ISPRING.demo.users[nn]
+  return legacyHeaders(u.login, u.password)
+}
+
+/** GET under /ispring with the given headers. */
+export async function ispringGet (app: MockServer, path: string, headers: Record<string, string> = {}) {
+  return await app.inject({ method: 'GET', url: `/ispring${path}`, headers })
+}
+
+/** An XML element read back: its name, child elements in order, and its text. */
+export interface XmlElement { name: string, children: XmlElement[], text: string }
+
+interface DomNode { nodeType: number, nodeName: string, textContent: string | null, childNodes: ArrayLike<DomNode> }
+
+function readElement (node: DomNode): XmlElement {
+  const children: XmlElement[] = []
+  for (let i = 0; i < node.childNodes.length; i++) {
+    const child = node.childNodes[i] as DomNode
+    if (child.nodeType === 1) children.push(readElement(child))
+  }
+  return { name: node.nodeName, children, text: children.length === 0 ? node.textContent ?? '' : '' }
+}
+
+/** Parses an XML document (throws when it is not well-formed) into its root element. */
+export async function parseXml (text: string): Promise<XmlElement> {
+  const { create } = await import('xmlbuilder2')
+  return readElement(create(text).root().node as unknown as DomNode)
+}
+
+/** Keys whose element holds a list, and the numeric and boolean ones (as the JSON form has them). */
+const XML_LISTS = new Set(['userProfiles', 'fields', 'manageableDepartmentIds', 'userRoles', 'groups', 'userIds', 'departments'])
+const XML_NUMBERS = new Set(['status', 'usersCount', 'expires_in'])
+const XML_BOOLEANS = new Set(['isSmart'])
+
+/** The JSON form of an iSpring XML element, by the API's own rules, for comparison with a JSON answer. */
+export function xmlToJson (element: XmlElement, parent = ''): unknown {
+  if (XML_LISTS.has(element.name)) return element.children.map((c) => xmlToJson(c, element.name))
+  if (element.children.length > 0) return Object.fromEntries(element.children.map((c) => [c.name, xmlToJson(c, element.name)]))
+  // `code` is the error body's status (a number) but a department's code is text.
+  if (XML_NUMBERS.has(element.name) || (element.name === 'code' && parent === 'response')) return Number(element.text)
+  if (XML_BOOLEANS.has(element.name)) return element.text === 'true'
+  return element.text
+}

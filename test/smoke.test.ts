@@ -8,7 +8,7 @@ t.test('the server listens on a real port and answers fetch', async (t) => {
   const health = await fetch(`${address}/health`)
   t.equal(health.status, 200)
   t.match(health.headers.get('x-mock-server'), /^users-api-mock\/\d+\.\d+\.\d+$/)
-  t.same(await health.json(), { status: 'ok', version: (await import('../package.json', { with: { type: 'json' } })).default.version, uptimeSeconds: 0, tenants: { concur: 3 } })
+  t.same(await health.json(), { status: 'ok', version: (await import('../package.json', { with: { type: 'json' } })).default.version, uptimeSeconds: 0, tenants: { concur: 3, ispring: 2 } })
 
   const c = CONCUR.companies['company-name-llc']
   const tokenRes = await fetch(`${address}/concur/oauth2/v0/token`, {

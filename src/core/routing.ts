@@ -58,3 +58,18 @@ export function rawQuery (request: FastifyRequest): string {
   const q = url.indexOf('?')
   return q === -1 ? '' : url.slice(q + 1)
 }
+
+const HOST_CHARS = /^[A-Za-z0-9.[\]:-]+$/
+
+/**
+ * The externally visible base URL (no trailing slash): PUBLIC_URL when set, else the request's
+ * protocol and host, honouring X-Forwarded-Proto / X-Forwarded-Host from a TLS-terminating proxy.
+ */
+export function publicBase (request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined) return publicUrl.replace(/\/+$/, '')
+  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase()
+  const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : request.protocol
+  const forwardedHost = String(request.headers['x-forwarded-host'] ?? '').split(',')[0]?.trim()
+  const host = [forwardedHost, request.headers.host].find((h) => h !== undefined && h !== '' && HOST_CHARS.test(h)) ?? 'localhost'
+  return `${proto}://${host}`
+}

@@ -6,10 +6,31 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 // Route schemas carry OpenAPI fields (summary, description, hide): @fastify/swagger types them.
 import type {} from '@fastify/swagger'
-import type { TenantKind } from './tenants.js'
+import type { Tenant, TenantKind } from './tenants.js'
+
+/** One request of a sandbox "try it" sequence; `{{name}}` takes a value captured earlier. */
+export interface SandboxStep {
+  method: 'GET' | 'POST'
+  /** Path from the server root, e.g. /concur/users/?limit=5 */
+  path: string
+  headers?: Record<string, string>
+  form?: Record<string, string>
+  /** Top-level JSON fields of the answer to keep for later steps, e.g. ["access_token"]. */
+  capture?: string[]
+}
+
+/** How the sandbox page presents one tenant. */
+export interface SandboxCard {
+  credentials: Array<{ label: string, value: string }>
+  curl: string[]
+  tryIt: { label: string, steps: SandboxStep[] }
+}
 
 export interface VendorModule {
   name: string
+  /** Human title, e.g. "SAP Concur" (page, OpenAPI). */
+  title?: string
+  description?: string
   /** Prefix on the shared listener, e.g. "/concur". */
   mount: string
   /** Host-name suffixes served at root paths, e.g. ".concursolutions.com". */
@@ -24,5 +45,7 @@ export interface VendorModule {
    * `Retry-After` when given. `message`, when given, replaces the reason phrase (used for a bad
    * X-Mock-Fault header).
    */
+  /** The sandbox page's card for a tenant, with `base` the server's public base URL. */
+  sandbox?: (tenant: Tenant, base: string) => SandboxCard
   sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined, message?: string): FastifyReply
 }

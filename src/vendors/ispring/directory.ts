@@ -1,0 +1,231 @@
+/**
+ * The records of one iSpring account, indexed once: users in creation order (a user's position
+ * is its creation sequence number: the order of every listing and what page tokens point at), by
+ * id, login and email, by department (with subtrees) and by group; derived position lists
+ * (filters, scopes) memoized until the next change; per-user serialized fragments (JSON and XML,
+ * v1 and v2) built on first use and dropped when the user changes.
+ * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
+ */
+import type { Department, Group, IspringUser } from './data.js'
+import type { Format } from './negotiation.js'
+import { unionSorted } from './paging.js'
+import { SCOPED_ROLES, scopeOf, type Scope } from './permissions.js'
+import { departmentObject, groupObject, userProfile, type ApiVersion } from './render.js'
+import { xmlFragment } from './xml.js'
+
+const FRAGMENT_SLOTS = 4
+const slot = (version: ApiVersion, format: Format): number => (version - 1) * 2 + (format === 'xml' ? 1 : 0)
+const QUERY_CACHE_SIZE = 128
+
+function pushTo (index: Map<string, number[]>, key: string, position: number): void {
+  const list = index.get(key)
+  if (list === undefined) index.set(key, [position])
+  else list.push(position)
+}
+
+/** Removes `position` from, or inserts it into, an ascending index list. */
+function removeFrom (index: Map<string, number[]>, key: string, position: number): void {
+  const list = index.get(key)
+  const at = list?.indexOf(position) ?? -1
+  if (list !== undefined && at !== -1) list.splice(at, 1)
+}
+function insertInto (index: Map<string, number[]>, key: string, position: number): void {
+  const list = index.get(key)
+  if (list === undefined) { index.set(key, [position]); return }
+  let at = list.length
+  while (at > 0 && (list[at - 1] as number) > position) at--
+  if (list[at - 1] !== position) list.splice(at, 0, position)
+}
+
+/** Users are only ever appended; `replace` changes one in place. */
+export class Directory {
+  readonly departments: readonly Department[]
+  readonly groups: readonly Group[]
+  readonly users: IspringUser[] = []
+  readonly #departmentById = new Map<string, number>()
+  readonly #groupById = new Map<string, number>()
+  readonly #descendants = new Map<string, ReadonlySet<string>>()
+  readonly #byId = new Map<string, number>()
+  readonly #byLogin = new Map<string, number>()
+  readonly #byEmail = new Map<string, number>()
+  readonly #byDepartment = new Map<string, number[]>()
+  readonly #byGroup = new Map<string, number[]>()
+  readonly #fragments: Array<string | undefined> = []
+  readonly #recordFragments = new Map<string, string>()
+  #subtrees = new Map<string, readonly number[]>()
+  #queries = new Map<string, readonly number[]>()
+  readonly #scopes = new Map<string, Scope>()
+
+  constructor (departments: Department[], groups: Group[], users: IspringUser[]) {
+    this.departments = departments
+    this.groups = groups
+    departments.forEach((d, i) => this.#departmentById.set(d.id, i))
+    groups.forEach((g, i) => this.#groupById.set(g.id, i))
+    for (const d of departments) {
+      const subtree = new Set<string>()
+      this.#descendants.set(d.id, subtree)
+    }
+    for (const d of departments) {
+      let current: Department | undefined = d
+      for (let hops = 0; current !== undefined && hops <= departments.length; hops++) {
+        (this.#descendants.get(current.id) as Set<string>).add(d.id)
+        current = current.parentId === undefined ? undefined : this.department(current.parentId)
+      }
+    }
+    for (const u of users) this.add(u)
+  }
+
+  department (id: string): Department | undefined {
+    const i = this.#departmentById.get(id)
+    return i === undefined ? undefined : this.departments[i]
+  }
+
+  departmentPosition (id: string): number | undefined {
+    return this.#departmentById.get(id)
+  }
+
+  group (id: string): Group | undefined {
+    const i = this.#groupById.get(id)
+    return i === undefined ? undefined : this.groups[i]
+  }
+
+  /** A department and all its sub-departments (empty for an unknown id). */
+  descendants (id: string): ReadonlySet<string> {
+    return this.#descendants.get(id) ?? new Set()
+  }
+
+  positionOf (userId: string): number | undefined {
+    return this.#byId.get(userId.toLowerCase())
+  }
+
+  positionOfLogin (login: string): number | undefined {
+    return this.#byLogin.get(login.toLowerCase())
+  }
+
+  positionOfEmail (email: string): number | undefined {
+    return this.#byEmail.get(email.toLowerCase())
+  }
+
+  /** The user whose login or email this is (X-Auth-Email accepts either). */
+  byLoginOrEmail (text: string): IspringUser | undefined {
+    const position = this.positionOfLogin(text) ?? this.positionOfEmail(text)
+    return position === undefined ? undefined : this.users[position]
+  }
+
+  /** Positions of the users of a department and all its sub-departments, ascending. */
+  subtreeUsers (departmentId: string): readonly number[] {
+    let list = this.#subtrees.get(departmentId)
+    if (list === undefined) {
+      const lists = [...this.descendants(departmentId)].map((d) => this.#byDepartment.get(d) ?? [])
+      const all = lists.length === 1 ? [...(lists[0] as number[])] : lists.flat().sort((a, b) => a - b)
+      list = all
+      this.#subtrees.set(departmentId, list)
+    }
+    return list
+  }
+
+  groupUsers (groupId: string): readonly number[] {
+    return this.#byGroup.get(groupId) ?? []
+  }
+
+  /** The scope of a caller, memoized by managed departments (departments never change). */
+  scope (user: IspringUser): Scope {
+    if (!SCOPED_ROLES.has(user.role)) return scopeOf(user.role, [], () => new Set())
+    const key = [...user.manageableDepartmentIds].sort().join(',')
+    let scope = this.#scopes.get(key)
+    if (scope === undefined) {
+      scope = scopeOf(user.role, user.manageableDepartmentIds, (id) => this.descendants(id))
+      this.#scopes.set(key, scope)
+    }
+    return scope
+  }
+
+  /** Positions of the users a scoped caller may see, ascending; undefined for a full scope. */
+  scopeUsers (scope: Scope): readonly number[] | undefined {
+    if (scope.all) return undefined
+    return this.memo(`scope|${scope.key}`, () => unionSorted(scope.managed.map((d) => this.subtreeUsers(d))))
+  }
+
+  /** A derived position list, cached until the next change of the directory. */
+  memo (key: string, compute: () => readonly number[]): readonly number[] {
+    let list = this.#queries.get(key)
+    if (list === undefined) {
+      list = compute()
+      if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.delete(this.#queries.keys().next().value as string)
+      this.#queries.set(key, list)
+    }
+    return list
+  }
+
+  /** The user's profile serialized for one endpoint version and format, built once. */
+  userFragment (position: number, version: ApiVersion, format: Format): string {
+    const at = position * FRAGMENT_SLOTS + slot(version, format)
+    let text = this.#fragments[at]
+    if (text === undefined) {
+      const profile = userProfile(this.users[position] as IspringUser, version)
+      text = format === 'json' ? JSON.stringify(profile) : xmlFragment('userProfile', profile)
+      this.#fragments[at] = text
+    }
+    return text
+  }
+
+  departmentFragment (position: number, format: Format): string {
+    return this.#recordFragment(`d${format}${position}`, () => {
+      const body = departmentObject(this.departments[position] as Department)
+      return format === 'json' ? JSON.stringify(body) : xmlFragment('department', body)
+    })
+  }
+
+  groupFragment (position: number, format: Format): string {
+    return this.#recordFragment(`g${format}${position}`, () => {
+      const body = groupObject(this.groups[position] as Group)
+      return format === 'json' ? JSON.stringify(body) : xmlFragment('group', body)
+    })
+  }
+
+  #recordFragment (key: string, build: () => string): string {
+    let text = this.#recordFragments.get(key)
+    if (text === undefined) {
+      text = build()
+      this.#recordFragments.set(key, text)
+    }
+    return text
+  }
+
+  /** Appends a user; returns its position. */
+  add (user: IspringUser): number {
+    const position = this.users.length
+    this.users.push(user)
+    for (let i = 0; i < FRAGMENT_SLOTS; i++) this.#fragments.push(undefined)
+    this.#byId.set(user.userId, position)
+    this.#byLogin.set(user.login.toLowerCase(), position)
+    this.#byEmail.set(user.email.toLowerCase(), position)
+    pushTo(this.#byDepartment, user.departmentId, position)
+    for (const g of user.groups) pushTo(this.#byGroup, g, position)
+    this.#changed()
+    return position
+  }
+
+  /** Replaces the user at `position` (same userId): its fragments and the affected index entries change. */
+  replace (position: number, user: IspringUser): void {
+    const old = this.users[position] as IspringUser
+    this.users[position] = user
+    for (let i = 0; i < FRAGMENT_SLOTS; i++) this.#fragments[position * FRAGMENT_SLOTS + i] = undefined
+    this.#byLogin.delete(old.login.toLowerCase())
+    this.#byEmail.delete(old.email.toLowerCase())
+    this.#byLogin.set(user.login.toLowerCase(), position)
+    this.#byEmail.set(user.email.toLowerCase(), position)
+    if (old.departmentId !== user.departmentId) {
+      removeFrom(this.#byDepartment, old.departmentId, position)
+      insertInto(this.#byDepartment, user.departmentId, position)
+    }
+    for (const g of old.groups) if (!user.groups.includes(g)) removeFrom(this.#byGroup, g, position)
+    for (const g of user.groups) if (!old.groups.includes(g)) insertInto(this.#byGroup, g, position)
+    this.#changed()
+  }
+
+  #changed (): void {
+    if (this.#subtrees.size > 0) this.#subtrees = new Map()
+    if (this.#queries.size > 0) this.#queries = new Map()
+  }
+}

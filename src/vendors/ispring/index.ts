@@ -1,0 +1,88 @@
+/**
+ * The iSpring Learn module, mounted at /ispring (and at / for Hosts ending in .ispringlearn.com,
+ * .ispring.com, .ispringlearn.eu, .ispring.eu), every route also under the alias prefix /api/v2:
+ * the access-token and legacy-header auth, GET /users and /users/v2, and the user, department
+ * and group look-ups. Encapsulated, so its body parsers, error and 404 handlers stay local. See
+ * README.md beside this file for what is emulated.
+ * https://ispringhelpdocs.com/display/ispringlearn/REST+API
+ */
+import { STATUS_CODES } from 'node:http'
+import formbody from '@fastify/formbody'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type { Tenant } from '../../core/tenants.js'
+import type { VendorModule } from '../../core/vendor.js'
+import { FORM_BODY_LIMIT, IspringAuth, UNSUPPORTED_BODY, type TokenBody } from './auth.js'
+import { ispringTenantKind, type IspringAccount } from './data.js'
+import { sendError } from './errors.js'
+import { registerLookupRoutes } from './lookups.js'
+import { ispringSandboxCard } from './sandbox.js'
+import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
+import { registerUserRoutes } from './users.js'
+
+export const MOUNT = '/ispring'
+/** Clients call `/api/v2/users` on the account's own domain. */
+export const ALIAS_PREFIX = '/api/v2'
+
+function registerRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
+  app.post(`${prefix}/api/v3/token`, {
+    bodyLimit: FORM_BODY_LIMIT,
+    schema: {
+      summary: 'Access token for an API client (client credentials, 1800 s)',
+      description: 'Form body client_id, client_secret, grant_type=client_credentials. The token acts as the user the client is bound to. JSON or XML by Accept.',
+      hide: prefix !== '',
+      consumes: ['application/x-www-form-urlencoded'],
+      body: TokenRequestSchema,
+      response: { 200: negotiated(TokenResponseSchema, 'A token'), 400: ERRORS[400], 401: ERRORS[401] }
+    }
+  }, async (request, reply) => await auth.token(request as FastifyRequest<{ Body: TokenBody | undefined }>, reply))
+  registerUserRoutes(app, auth, prefix)
+  registerLookupRoutes(app, auth, prefix)
+}
+
+async function ispringPlugin (app: FastifyInstance): Promise<void> {
+  const auth = new IspringAuth(app)
+
+  // Only the token endpoint reads a body; clients also send Content-Type: application/json on
+  // body-less GETs, so any other content type is accepted here and refused by the token route.
+  app.removeAllContentTypeParsers()
+  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT })
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => {
+    done(null, UNSUPPORTED_BODY)
+  })
+  // Queries are checked on the raw string (repeats, brackets, strict names) by the handlers and
+  // bodies are strings rendered per format: the route schemas document, they do not run.
+  app.setValidatorCompiler(() => () => true)
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+
+  registerRoutes(app, auth, '')
+  registerRoutes(app, auth, ALIAS_PREFIX)
+
+  app.setNotFoundHandler(async (request, reply) => sendError(request, reply, 404))
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) {
+      request.log.error({ err: error }, 'unexpected error in the iSpring module')
+      return sendError(request, reply, 500)
+    }
+    if (status === 400) return sendError(request, reply, 400, 'Bad Request: malformed request')
+    return sendError(request, reply, status)
+  })
+}
+
+export const ispringVendor: VendorModule = {
+  name: 'ispring',
+  title: 'iSpring Learn',
+  description: 'Access tokens and legacy X-Auth headers, GET /users and /users/v2 (XML by default, JSON on request), user, department and group look-ups.',
+  mount: MOUNT,
+  hostSuffixes: ['.ispringlearn.com', '.ispring.com', '.ispringlearn.eu', '.ispring.eu'],
+  tenantKind: ispringTenantKind,
+  plugin: ispringPlugin,
+  sandbox: (tenant, base) => ispringSandboxCard(tenant as Tenant<IspringAccount>, base, MOUNT),
+  sendFault (request, reply, status, retryAfterSeconds, message) {
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+    const phrase = STATUS_CODES[status] ?? 'Error'
+    // iSpring's 400 messages read "Bad Request: <what is wrong>".
+    const text = message === undefined ? phrase : status === 400 && !message.startsWith(phrase) ? `${phrase}: ${message}` : message
+    return sendError(request, reply, status, text)
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The API's view of directory records: key-ordered plain objects (the order of iSpring's doc
+ * sample and OpenAPI `User` / `UserV2`), from which both the JSON and the XML forms are made,
+ * so the two cannot disagree. v1 and v2 differ only in the status of "employment ended" users
+ * (3 vs 5) and in the name of the privacy-consent date.
+ * https://ispringhelpdocs.com/display/ispringlearn/Getting+User+Info
+ */
+import type { Department, Group, IspringUser } from './data.js'
+
+export type ApiVersion = 1 | 2
+
+/** `status`: 1 active, 3 inactive; employment ended is 3 on v1 endpoints and 5 on v2. */
+export function statusCode (state: IspringUser['state'], version: ApiVersion): number {
+  if (state === 'active') return 1
+  if (state === 'inactive') return 3
+  return version === 1 ? 3 : 5
+}
+
+export function userProfile (u: IspringUser, version: ApiVersion): Record<string, unknown> {
+  const fields = [
+    { name: 'LOGIN', value: u.login },
+    { name: 'EMAIL', value: u.email },
+    { name: 'FIRST_NAME', value: u.firstName },
+    { name: 'LAST_NAME', value: u.lastName },
+    { name: 'PHONE', value: u.phone },
+    { name: 'JOB_TITLE', value: u.jobTitle },
+    { name: 'COUNTRY', value: u.country },
+    ...u.userDefinedFields.map(([name, value]) => ({ name, value }))
+  ]
+  const manages = u.manageableDepartmentIds.length > 0
+  const profile: Record<string, unknown> = {
+    userId: u.userId,
+    role: u.role,
+    roleId: u.roleId,
+    departmentId: u.departmentId,
+    status: statusCode(u.state, version),
+    fields,
+    addedDate: u.addedDate,
+    lastLoginDate: u.lastLoginDate,
+    manageableDepartmentIds: manages ? u.manageableDepartmentIds : undefined,
+    userRoles: [{ roleId: u.roleId, roleType: u.role, manageableDepartmentIds: manages ? u.manageableDepartmentIds : undefined }],
+    groups: u.groups.length > 0 ? u.groups : undefined,
+    subordination: u.subordination,
+    coSubordination: u.coSubordination,
+    workLeaveStatus: u.workLeave === undefined
+      ? undefined
+      : { workLeaveReason: u.workLeave.reason, startDate: u.workLeave.startDate, endDate: u.workLeave.endDate },
+    securityPolicyAcceptanceDate: u.securityPolicyAcceptanceDate
+  }
+  profile[version === 1 ? 'personalDataConsentAcceptanceDate' : 'privacyPolicyConsentAcceptanceDate'] = u.privacyPolicyConsentAcceptanceDate
+  return profile
+}
+
+export function departmentObject (d: Department): Record<string, unknown> {
+  return {
+    departmentId: d.id,
+    name: d.name,
+    parentDepartmentId: d.parentId,
+    code: d.code,
+    subordination: d.subordination,
+    coSubordination: d.coSubordination
+  }
+}
+
+export function groupObject (g: Group): Record<string, unknown> {
+  return { groupId: g.id, name: g.name, isSmart: g.isSmart }
+}
+
+export function detailedGroupObject (g: Group, userIds: readonly string[]): Record<string, unknown> {
+  return { ...groupObject(g), usersCount: userIds.length, userIds }
+}

@@ -1,0 +1,129 @@
+/**
+ * `GET /users` (deprecated by the vendor) and `GET /users/v2`: the account's users page by page,
+ * filtered by departments[] (with sub-departments), groups[], logins[], emails[] and, on v2,
+ * userIds[] (kinds AND-ed, values OR-ed), limited to the caller's scope. Every filter and scope
+ * is answered from the directory's indexes; pages are assembled from cached per-user fragments.
+ * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { rawQuery } from '../../core/routing.js'
+import type { IspringAuth } from './auth.js'
+import type { Directory } from './directory.js'
+import { sendBadRequest, sendError } from './errors.js'
+import { formatOf, listBody, sendFormatted } from './negotiation.js'
+import { intersectSorted, pageBinding, pageOf, pageStart, ParamError, parseListParams, unionSorted, uuidValues } from './paging.js'
+import type { Scope } from './permissions.js'
+import type { ApiVersion } from './render.js'
+import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema } from './schemas.js'
+
+export const FILTER_KINDS = ['departments', 'groups', 'logins', 'emails', 'userIds'] as const
+export type FilterKind = typeof FILTER_KINDS[number]
+const UUID_KINDS: ReadonlySet<FilterKind> = new Set(['departments', 'groups', 'userIds'])
+const KINDS_OF: Record<ApiVersion, readonly FilterKind[]> = { 1: FILTER_KINDS.slice(0, 4), 2: FILTER_KINDS }
+
+/** Each given kind's values, normalized (lower-case), without repeats, sorted: a canonical form. */
+export type UserFilters = Partial<Record<FilterKind, string[]>>
+
+/** Parses a /users query; throws ParamError. */
+export function parseUsersQuery (raw: string, version: ApiVersion): { filters: UserFilters, pageSize: number, pageToken: string | undefined } {
+  const params = parseListParams(raw, KINDS_OF[version], true)
+  const filters: UserFilters = {}
+  for (const kind of KINDS_OF[version]) {
+    const values = UUID_KINDS.has(kind) ? uuidValues(params, kind) : params.arrays.get(kind)?.map((v) => v.toLowerCase())
+    if (values !== undefined) filters[kind] = [...new Set(values)].sort()
+  }
+  return { filters, pageSize: params.pageSize, pageToken: params.pageToken }
+}
+
+/** Text naming the filters exactly: two queries with the same filters have the same key. */
+export function filtersKey (filters: UserFilters): string {
+  return JSON.stringify(FILTER_KINDS.map((k) => filters[k] ?? null))
+}
+
+function positionsOf (values: readonly string[], find: (v: string) => number | undefined): readonly number[] {
+  const out: number[] = []
+  for (const v of values) {
+    const p = find(v)
+    if (p !== undefined) out.push(p)
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/** Positions of the users in `scope` matching `filters`, ascending; undefined means every user. */
+export function matchUsers (directory: Directory, filters: UserFilters, scope: Scope): readonly number[] | undefined {
+  const given = FILTER_KINDS.filter((k) => filters[k] !== undefined)
+  if (given.length === 0 && scope.all) return undefined
+  const single = given.length === 1 && scope.all ? filters[given[0] as FilterKind] as string[] : undefined
+  if (single?.length === 1 && given[0] === 'departments') return directory.subtreeUsers(single[0] as string)
+  if (single?.length === 1 && given[0] === 'groups') return directory.groupUsers(single[0] as string)
+  return directory.memo(`users|${filtersKey(filters)}|${scope.key}`, () => {
+    const lists: Array<readonly number[]> = []
+    for (const kind of given) {
+      const values = filters[kind] as string[]
+      if (kind === 'departments') lists.push(unionSorted(values.map((d) => directory.subtreeUsers(d))))
+      else if (kind === 'groups') lists.push(unionSorted(values.map((g) => directory.groupUsers(g))))
+      else if (kind === 'logins') lists.push(positionsOf(values, (v) => directory.positionOfLogin(v)))
+      else if (kind === 'emails') lists.push(positionsOf(values, (v) => directory.positionOfEmail(v)))
+      else lists.push(positionsOf(values, (v) => directory.positionOf(v)))
+    }
+    const inScope = directory.scopeUsers(scope)
+    if (inScope !== undefined) lists.push(inScope)
+    return lists.length === 1 ? lists[0] as readonly number[] : intersectSorted(lists)
+  })
+}
+
+export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
+  const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const caller = await auth.caller(request, reply)
+    if (caller === undefined) return reply
+    let query
+    try {
+      query = parseUsersQuery(rawQuery(request), version)
+    } catch (err) {
+      if (err instanceof ParamError) return sendBadRequest(request, reply, err.message)
+      throw err
+    }
+    const { directory, scope } = caller
+    if (!scope.all && query.filters.departments?.some((d) => !scope.departments.has(d)) === true) return sendError(request, reply, 403)
+    const binding = pageBinding({
+      tenantId: caller.tenant.id,
+      accountUrl: caller.account.accountUrl,
+      endpoint: version === 1 ? 'users' : 'users/v2',
+      filters: filtersKey(query.filters),
+      pageSize: query.pageSize,
+      scope: scope.key
+    })
+    const start = pageStart(request, reply, query.pageToken, binding)
+    if (start === undefined) return reply
+    const page = pageOf(matchUsers(directory, query.filters, scope), directory.users.length, start, query.pageSize)
+    const format = formatOf(request)
+    const items = page.positions.map((p) => directory.userFragment(p, version, format))
+    const next = page.next === undefined ? undefined : app.mock.cursors.seal(page.next, binding)
+    return sendFormatted(reply, 200, format, listBody(format, 'userProfiles', items, next))
+  }
+
+  const description = 'XML unless Accept asks for application/json. Array parameters repeat with their brackets ' +
+    '(departments[]=<id>&departments[]=<id>; %5B%5D works too). Kinds combine with AND, values of one kind with OR. ' +
+    'Scoped roles (department_administrator, publisher, custom) see only their managed departments and sub-departments; ' +
+    'learners get 403. Status: 1 active, 3 inactive or employment ended.'
+  const hide = prefix !== ''
+  app.get(`${prefix}/users`, {
+    schema: {
+      summary: 'List users page by page (v1: employment ended is status 3)',
+      description,
+      deprecated: true,
+      hide,
+      querystring: UsersQuerySchema,
+      response: { 200: negotiated(UsersPageSchema, 'A page of users; nextPageToken absent on the last page'), ...ERRORS }
+    }
+  }, list(1))
+  app.get(`${prefix}/users/v2`, {
+    schema: {
+      summary: 'List users page by page (v2: employment ended is status 5; userIds[] filter)',
+      description: description.replace('3 inactive or employment ended', '3 inactive, 5 employment ended'),
+      hide,
+      querystring: UsersV2QuerySchema,
+      response: { 200: negotiated(UsersPageV2Schema, 'A page of users; nextPageToken absent on the last page'), ...ERRORS }
+    }
+  }, list(2))
+}
