@@ -11,7 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY fixtures ./fixtures
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build
 
 FROM node:24-trixie-slim
 ENV NODE_ENV=production \
@@ -19,9 +19,10 @@ ENV NODE_ENV=production \
     PORT=8080 \
     FIXTURES_DIR=/fixtures
 WORKDIR /app
+# The bundle carries every dependency: no node_modules in the image.
 COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/bundle ./dist/bundle
+COPY --from=build /app/dist/swagger-ui ./dist/swagger-ui
 COPY --from=build /app/fixtures ./fixtures
 RUN mkdir -p /fixtures && chown node:node /fixtures
 USER node

@@ -3,19 +3,21 @@
  * registers each vendor module at its mount, and returns the Fastify app without listening, so
  * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import { resolveConfig, type MockOptions } from './config.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
 import { adminPlugin, healthOf } from './core/admin.js'
-import { controlPlanePlugin } from './core/control.js'
+import { controlPlanePlugin, vendorOf } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
 import { Journal } from './core/journal.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
 import type { VendorModule } from './core/vendor.js'
+import { apiDocuments, registerApiDocs, registerOpenApiCollector } from './sandbox/openapi.js'
+import { registerSandboxPage } from './sandbox/page.js'
 import { concurVendor } from './vendors/concur/index.js'
 import { ispringVendor } from './vendors/ispring/index.js'
 
@@ -42,7 +44,13 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     forceCloseConnections: 'idle',
     requestTimeout: 30_000,
     // Strict admin bodies: unknown properties are refused, not silently removed.
-    ajv: { customOptions: { removeAdditional: false } }
+    ajv: { customOptions: { removeAdditional: false } },
+    // A URL that cannot be decoded never reaches a route: answer in the owning vendor's shape.
+    frameworkErrors: (_error, request, reply) => {
+      const vendor = vendorOf(VENDORS, request)
+      if (vendor !== undefined) return vendor.sendFault(request, reply, 400, undefined, 'malformed URL')
+      return (reply as FastifyReply).code(400).send({ message: 'Bad Request: malformed URL' })
+    }
   })
 
   await app.register(mockContextPlugin, {
@@ -56,9 +64,16 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     identify: async () => false
   })
   await app.register(controlPlanePlugin, { vendors: VENDORS })
+  await registerOpenApiCollector(app)
 
+  // On close, in-flight answers end their keep-alive connection, or close() would wait for it.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-mock-server', SERVER_ID)
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.raw.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
@@ -70,6 +85,9 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   for (const vendor of VENDORS) {
     await app.register(vendor.plugin, { prefix: vendor.mount })
   }
+  const documents = apiDocuments(VENDORS)
+  await registerApiDocs(app, documents)
+  registerSandboxPage(app, VENDORS, documents)
 
   app.setNotFoundHandler(async (request, reply) => {
     return await reply.code(404).send({

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { MockServer } from '../../src/app.js'
 import { build, concurToken, concurTokenRequest, concurUsers, passwordGrant } from '../helper.js'
 
-async function addFault (app: MockServer, rule: unknown) {
+async function addFault (app: MockServer, rule: Record<string, unknown>) {
   const res = await app.inject({ method: 'POST', url: '/__admin/faults', payload: rule })
   if (res.statusCode !== 201) throw new Error(`fault not added: ${res.body}`)
   return res.json() as { id: string }

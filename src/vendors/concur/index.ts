@@ -11,7 +11,9 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import { JwtIssuer } from '../../core/jwt.js'
 import { SHIPPED_FIXTURES_DIR } from '../../core/package-info.js'
 import type { VendorModule } from '../../core/vendor.js'
-import { concurTenantKind } from './data.js'
+import type { Tenant } from '../../core/tenants.js'
+import { concurTenantKind, type ConcurCompany } from './data.js'
+import { concurSandboxCard } from './sandbox.js'
 import { CORRELATION_HEADER, OAUTH_ERRORS, sendMessageError, sendOAuthError, sendRateLimited } from './errors.js'
 import { pathInMount } from '../../core/routing.js'
 import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes, UNSUPPORTED_BODY } from './oauth.js'
@@ -53,12 +55,16 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
 
 export const concurVendor: VendorModule = {
   name: 'concur',
+  title: 'SAP Concur',
+  description: 'Company-token OAuth flow (POST /oauth2/v0/token, JWKS, revocation) and the Get Users Bulk API (GET /users/).',
   mount: MOUNT,
   hostSuffixes: ['.concursolutions.com'],
   tenantKind: concurTenantKind,
   plugin: concurPlugin,
+  sandbox: (tenant, base) => concurSandboxCard(tenant as Tenant<ConcurCompany>, base),
   sendFault (request, reply, status, retryAfterSeconds, message) {
     const now = request.server.mock.clock.now()
+    if (!reply.hasHeader(CORRELATION_HEADER)) reply.header(CORRELATION_HEADER, randomUUID())
     if (status === 429) return sendRateLimited(reply, pathInMount(request, MOUNT), retryAfterSeconds ?? 1, now)
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
     const phrase = message ?? STATUS_CODES[status] ?? 'Error'

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JwtIssuer } from '../../core/jwt.js'
-import { isHostRouted } from '../../core/routing.js'
+import { isHostRouted, publicBase } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
 import type { ConcurCompany, Session } from './data.js'
 import { OAUTH_ERRORS, sendMessageError, sendOAuthError } from './errors.js'
@@ -34,13 +34,8 @@ const TOKEN_CHARS = /^[\w.:-]+$/
 
 /** Concur's `geolocation`: the base URL the client must use from now on (concur.md section 1). */
 export function geolocation (request: FastifyRequest, publicUrl: string | undefined): string {
-  if (publicUrl !== undefined) return publicUrl.replace(/\/+$/, '') + MOUNT
-  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase()
-  const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : request.protocol
-  const forwardedHost = String(request.headers['x-forwarded-host'] ?? '').split(',')[0]?.trim()
-  const candidates = [forwardedHost, request.headers.host]
-  const host = candidates.find((h) => h !== undefined && h !== '' && /^[A-Za-z0-9.[\]:-]+$/.test(h)) ?? 'localhost'
-  return `${proto}://${host}${isHostRouted(request) ? '' : MOUNT}`
+  const base = publicBase(request, publicUrl)
+  return publicUrl !== undefined || !isHostRouted(request) ? base + MOUNT : base
 }
 
 export class ConcurAuth {
