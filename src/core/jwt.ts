@@ -14,6 +14,9 @@ export class JwtIssuer {
   readonly #publicKey: CryptoKey
   readonly #kid: string
   readonly #clock: MockClock
+  /** Tokens whose signature was verified, so a hot client costs one RSA check, not one per call. */
+  readonly #verified = new Map<string, JWTPayload>()
+  static readonly CACHE_SIZE = 10_000
 
   private constructor (privateKey: CryptoKey, publicKey: CryptoKey, publicJwk: JWK, clock: MockClock) {
     this.#privateKey = privateKey
@@ -42,11 +45,18 @@ export class JwtIssuer {
 
   /** The payload of a valid, unexpired token of ours, or undefined. */
   async verify (token: string): Promise<JWTPayload | undefined> {
+    const cached = this.#verified.get(token)
+    if (cached !== undefined) {
+      const now = this.#clock.nowSeconds()
+      return (cached.exp ?? 0) > now && (cached.nbf ?? 0) <= now ? cached : undefined
+    }
     try {
       const { payload } = await jwtVerify(token, this.#publicKey, {
         algorithms: ['RS256'],
         currentDate: new Date(this.#clock.now())
       })
+      if (this.#verified.size >= JwtIssuer.CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string)
+      this.#verified.set(token, payload)
       return payload
     } catch {
       return undefined

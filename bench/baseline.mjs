@@ -1,0 +1,23 @@
+// The baseline of `npm run bench`: a bare Fastify 5 server that answers each scenario's route
+// with a pre-serialized body of the same size as the mock's answer. It is the ceiling for that
+// payload on this machine; the mock's req/s is reported as a ratio to it.
+import Fastify from 'fastify'
+
+const app = Fastify({ logger: false })
+const bodies = new Map()
+
+app.all('/*', (request, reply) => {
+  const entry = bodies.get(request.url.split('?')[0])
+  if (entry === undefined) return reply.code(404).send('no such scenario')
+  return reply.type(entry.contentType).send(entry.body)
+})
+
+process.on('message', (message) => {
+  if (message.type === 'set') {
+    bodies.set(message.path, { body: message.body, contentType: message.contentType })
+    process.send({ type: 'ok', id: message.id })
+  }
+})
+
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+process.send({ type: 'listening', address })

@@ -1,0 +1,243 @@
+// `npm run bench`: the real server (built bundle) against a bare Fastify baseline, in the same
+// run, under autocannon load from a separate process. Prints a table and writes
+// bench/results.json. Traffic goes to 127.0.0.1 only.
+//
+//   npm run bench -- [--seconds 10] [--warmup 3] [--connections 10] [--only name,name] [--runs 10]
+import { fork, spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const SERVER = join(ROOT, 'dist/bundle/server.mjs')
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    runs: { type: 'string', default: '10' }
+  }
+})
+const SECONDS = Number(opts.seconds)
+const WARMUP = Number(opts.warmup)
+const CONNECTIONS = Number(opts.connections)
+const ONLY = opts.only?.split(',')
+
+const CONCUR = { clientId: '1d3b8a2e-6c0f-4e7a-9b5d-0a1c2e3f4d5e', clientSecret: 'demo-concur-secret' }
+const COMPANIES = {
+  acme: ['3a9c5e7b-2d4f-4b6a-8c0e-1f3a5b7d9e02', 'at-acme-request-token'],
+  globex: ['5b7d9f1a-3c5e-4d7f-9a1b-2c4e6a8c0e03', 'at-globex-request-token']
+}
+const INITECH = { client_id: '2d3e4f50-6172-4c8d-9e0f-1a2b3c4d5e6f', client_secret: 'initech-secret', grant_type: 'client_credentials' }
+const DEMO_SALES = { client_id: '1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e', client_secret: 'demo-sales-secret', grant_type: 'client_credentials' }
+const SALES_DEPARTMENT = 'd1000000-0000-4000-8000-000000000002'
+const FORM = 'application/x-www-form-urlencoded'
+const JSON_ACCEPT = { accept: 'application/json' }
+
+/** Starts the built server on a free port; resolves with its address and process. */
+function startServer (args = []) {
+  const started = performance.now()
+  const child = spawn(process.execPath, [SERVER, '--port', '0', '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const onData = (chunk) => {
+      out += chunk
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+      if (m !== null) {
+        child.stdout.off('data', onData)
+        child.stdout.resume()
+        resolve({ child, address: m[1], started })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)))
+  })
+}
+
+const stop = (child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM') })
+const rssMiB = (pid) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024)
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function concurToken (address, company) {
+  const [username, password] = COMPANIES[company]
+  const res = await fetch(`${address}/concur/oauth2/v0/token`, {
+    method: 'POST',
+    headers: { 'content-type': FORM },
+    body: new URLSearchParams({ client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'password', username, password, credtype: 'authtoken' })
+  })
+  if (res.status !== 200) throw new Error(`concur token ${res.status}`)
+  return (await res.json()).access_token
+}
+
+async function ispringToken (address, client) {
+  const res = await fetch(`${address}/ispring/api/v3/token`, { method: 'POST', headers: { 'content-type': FORM, ...JSON_ACCEPT }, body: new URLSearchParams(client) })
+  if (res.status !== 200) throw new Error(`ispring token ${res.status}`)
+  return (await res.json()).access_token
+}
+
+/** Scenarios: each `prep` returns the request to load; `ref` names the scenario it is compared with. */
+function scenarios (address) {
+  const bearer = (t) => ({ authorization: `Bearer ${t}` })
+  return [
+    { name: 'concur-users-100', prep: async () => ({ path: '/concur/users/?limit=100', headers: bearer(await concurToken(address, 'acme')) }) },
+    { name: 'concur-users-1000', prep: async () => ({ path: '/concur/users/?limit=1000', headers: bearer(await concurToken(address, 'acme')) }) },
+    { name: 'concur-globex-100', prep: async () => ({ path: '/concur/users/?limit=100', headers: bearer(await concurToken(address, 'globex')) }) },
+    { name: 'concur-deep-offset', ref: 'concur-globex-100', prep: async () => ({ path: '/concur/users/?offset=99900&limit=100', headers: bearer(await concurToken(address, 'globex')) }) },
+    {
+      name: 'concur-filter',
+      ref: 'concur-globex-100',
+      prep: async () => {
+        const headers = bearer(await concurToken(address, 'globex'))
+        const page = await (await fetch(`${address}/concur/users/?offset=54321&limit=1`, { headers })).json()
+        return { path: `/concur/users/?loginid=${encodeURIComponent(page.Items[0].LoginID)}`, headers }
+      }
+    },
+    {
+      name: 'concur-token',
+      prep: async () => ({
+        path: '/concur/oauth2/v0/token',
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: new URLSearchParams({ client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'password', username: COMPANIES.acme[0], password: COMPANIES.acme[1], credtype: 'authtoken' }).toString()
+      })
+    },
+    { name: 'ispring-v2-xml-100', prep: async () => ({ path: '/ispring/users/v2?pageSize=100', headers: bearer(await ispringToken(address, INITECH)) }) },
+    { name: 'ispring-v2-json-100', prep: async () => ({ path: '/ispring/users/v2?pageSize=100', headers: { ...bearer(await ispringToken(address, INITECH)), ...JSON_ACCEPT } }) },
+    { name: 'ispring-v2-xml-1000', prep: async () => ({ path: '/ispring/users/v2?pageSize=1000', headers: bearer(await ispringToken(address, INITECH)) }) },
+    {
+      name: 'ispring-deep-page',
+      ref: 'ispring-v2-json-100',
+      prep: async () => {
+        const headers = { ...bearer(await ispringToken(address, INITECH)), ...JSON_ACCEPT }
+        let path = '/ispring/users/v2?pageSize=100'
+        for (;;) {
+          const page = await (await fetch(address + path, { headers })).json()
+          if (page.nextPageToken === undefined) return { path, headers }
+          path = `/ispring/users/v2?pageSize=100&pageToken=${encodeURIComponent(page.nextPageToken)}`
+        }
+      }
+    },
+    { name: 'ispring-scoped', prep: async () => ({ path: `/ispring/users/v2?departments%5B%5D=${SALES_DEPARTMENT}`, headers: { ...bearer(await ispringToken(address, DEMO_SALES)), ...JSON_ACCEPT } }) }
+  ].filter((s) => ONLY === undefined || ONLY.includes(s.name) || ONLY.some((o) => s.name === o))
+}
+
+function load (url, request) {
+  const child = fork(join(ROOT, 'bench/load.mjs'))
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => { child.kill(); resolve(result) })
+    child.once('error', reject)
+    child.send({ url, method: request.method ?? 'GET', headers: request.headers, body: request.body, connections: CONNECTIONS, warmupSeconds: WARMUP, seconds: SECONDS })
+  })
+}
+
+async function startBaseline () {
+  const child = fork(join(ROOT, 'bench/baseline.mjs'))
+  const address = await new Promise((resolve) => child.once('message', (m) => resolve(m.address)))
+  let id = 0
+  const set = (path, body, contentType) => new Promise((resolve) => {
+    const mine = ++id
+    const onMessage = (m) => { if (m.id === mine) { child.off('message', onMessage); resolve() } }
+    child.on('message', onMessage)
+    child.send({ type: 'set', id: mine, path, body, contentType })
+  })
+  return { child, address, set }
+}
+
+async function startup (runs) {
+  const health = []
+  const globex = []
+  for (let i = 0; i < runs; i++) {
+    const { child, address, started } = await startServer()
+    const res = await fetch(`${address}/health`)
+    if (res.status !== 200) throw new Error('health')
+    health.push(performance.now() - started)
+    await stop(child)
+  }
+  for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+    const { child, address, started } = await startServer()
+    const token = await concurToken(address, 'globex')
+    const res = await fetch(`${address}/concur/users/?limit=100`, { headers: { authorization: `Bearer ${token}` } })
+    if (res.status !== 200) throw new Error('globex page')
+    await res.arrayBuffer()
+    globex.push(performance.now() - started)
+    await stop(child)
+  }
+  return { healthMs: Math.round(median(health)), globexPageMs: Math.round(median(globex)), healthRunsMs: health.map(Math.round), globexRunsMs: globex.map(Math.round) }
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+
+async function main () {
+  const t0 = Date.now()
+  console.log(`users-api-mock benchmark: ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${SECONDS} s measured per target`)
+  const startupResult = ONLY === undefined ? await startup(Number(opts.runs)) : undefined
+  if (startupResult !== undefined) console.log(`startup: /health ${startupResult.healthMs} ms (median of ${opts.runs}); first globex page ${startupResult.globexPageMs} ms`)
+
+  const mock = await startServer()
+  const baseline = await startBaseline()
+  const memory = { afterStartMiB: rssMiB(mock.child.pid) }
+  const list = scenarios(mock.address)
+  const prepared = []
+  for (const s of list) {
+    const request = await s.prep()
+    const res = await fetch(mock.address + request.path, { method: request.method ?? 'GET', headers: request.headers, body: request.body })
+    const body = Buffer.from(await res.arrayBuffer())
+    if (res.status !== 200) throw new Error(`${s.name}: the mock answered ${res.status}: ${body.toString().slice(0, 200)}`)
+    await baseline.set(`/s/${s.name}`, body.toString('latin1'), res.headers.get('content-type'))
+    prepared.push({ ...s, request, bytes: body.length })
+  }
+  memory.tenantsLoadedMiB = rssMiB(mock.child.pid)
+  console.log(`memory: ${memory.afterStartMiB} MiB RSS after start, ${memory.tenantsLoadedMiB} MiB with every shipped tenant loaded`)
+
+  const results = []
+  for (const s of prepared) {
+    const m = await load(mock.address + s.request.path, s.request)
+    const b = await load(`${baseline.address}/s/${s.name}`, { ...s.request, headers: {} })
+    const row = { scenario: s.name, bytes: s.bytes, mock: m, baseline: b, ratio: m.requestsPerSecond / b.requestsPerSecond, ref: s.ref }
+    results.push(row)
+    console.log(`${s.name.padEnd(20)} ${fmt(m.requestsPerSecond).padStart(8)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  baseline ${fmt(b.requestsPerSecond).padStart(8)} req/s  ratio ${fmt(row.ratio, 2)}  non-2xx ${m.non2xx}  errors ${m.errors}`)
+  }
+  memory.afterRunMiB = rssMiB(mock.child.pid)
+  await stop(mock.child)
+  baseline.child.kill()
+
+  const byName = Object.fromEntries(results.map((r) => [r.scenario, r]))
+  const relative = (name) => byName[name] !== undefined && byName[byName[name].ref] !== undefined
+    ? byName[name].mock.requestsPerSecond / byName[byName[name].ref].mock.requestsPerSecond
+    : undefined
+  const targets = [
+    ['concur-users-100 ≥ 0.6 × baseline', byName['concur-users-100']?.ratio, 0.6],
+    ['ispring-v2-json-100 ≥ 0.5 × baseline', byName['ispring-v2-json-100']?.ratio, 0.5],
+    ['ispring-v2-xml-100 ≥ 0.4 × baseline', byName['ispring-v2-xml-100']?.ratio, 0.4],
+    ['concur-deep-offset ≥ 0.9 × concur-globex-100', relative('concur-deep-offset'), 0.9],
+    ['ispring-deep-page ≥ 0.9 × ispring-v2-json-100', relative('ispring-deep-page'), 0.9],
+    ['concur-filter ≥ 0.9 × concur-globex-100', relative('concur-filter'), 0.9],
+    ['startup /health ≤ 400 ms', startupResult?.healthMs, 400, 'max'],
+    ['startup globex page ≤ 1500 ms', startupResult?.globexPageMs, 1500, 'max'],
+    ['memory ≤ 250 MiB with tenants loaded', memory.tenantsLoadedMiB, 250, 'max'],
+    ['memory ≤ 250 MiB after the run', memory.afterRunMiB, 250, 'max'],
+    ['zero non-2xx and errors', results.reduce((n, r) => n + r.mock.non2xx + r.mock.errors + r.baseline.non2xx + r.baseline.errors, 0), 0, 'max']
+  ].filter(([, value]) => value !== undefined).map(([name, value, limit, kind]) => ({
+    target: name, value: Math.round(value * 1000) / 1000, met: kind === 'max' ? value <= limit : value >= limit
+  }))
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | baseline req/s | ratio |\n|---|---:|---:|---:|---:|---:|')
+  for (const r of results) console.log(`| ${r.scenario} | ${fmt(r.mock.requestsPerSecond)} | ${r.mock.p50} | ${r.mock.p99} | ${fmt(r.baseline.requestsPerSecond)} | ${fmt(r.ratio, 2)} |`)
+  console.log('\n| target | measured | met |\n|---|---:|---|')
+  for (const t of targets) console.log(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : 'NO'} |`)
+  writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify({
+    date: new Date().toISOString(),
+    node: process.version,
+    connections: CONNECTIONS,
+    warmupSeconds: WARMUP,
+    seconds: SECONDS,
+    startup: startupResult,
+    memory,
+    scenarios: results,
+    targets
+  }, null, 2) + '\n')
+  console.log(`\nwrote bench/results.json in ${Math.round((Date.now() - t0) / 1000)} s`)
+}
+
+await main()
