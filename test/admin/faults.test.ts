@@ -120,3 +120,31 @@ t.test('bad fault rules are 400s', async (t) => {
   t.equal((await app.inject({ method: 'DELETE', url: `/__admin/faults/${id}` })).statusCode, 204)
   t.equal((await app.inject({ method: 'DELETE', url: `/__admin/faults/${id}` })).statusCode, 404)
 })
+
+t.test('iSpring faults: {code, message} in the negotiated format, tenant-matched after auth', async (t) => {
+  const app = await build(t)
+  const auth = { 'x-auth-account-url': 'https://demo.ispringlearn.com', 'x-auth-email': 'owner@demo.test', 'x-auth-password': 'owner-pass' }
+  await addFault(app, { match: { vendor: 'ispring', tenant: 'demo', path: '/users/v2' }, action: { status: 429, retryAfterSeconds: 3 }, times: 2 })
+  const json = await app.inject({ method: 'GET', url: '/ispring/users/v2', headers: { ...auth, accept: 'application/json' } })
+  t.equal(json.statusCode, 429)
+  t.equal(json.headers['retry-after'], '3')
+  t.same(json.json(), { code: 429, message: 'Too Many Requests' })
+  const xml = await app.inject({ method: 'GET', url: '/ispring/api/v2/users/v2', headers: auth })
+  t.equal(xml.statusCode, 429, 'the /api/v2 alias is the same path for fault rules')
+  t.equal(xml.body, '<?xml version="1.0" encoding="UTF-8"?><response><code>429</code><message>Too Many Requests</message></response>')
+  const anon = await app.inject({ method: 'GET', url: '/ispring/users/v2' })
+  t.equal(anon.statusCode, 401, 'not on unauthenticated requests')
+  t.equal((await app.inject({ method: 'GET', url: '/ispring/users/v2', headers: auth })).statusCode, 200)
+  const header = await app.inject({ method: 'GET', url: '/ispring/users', headers: { ...auth, accept: 'application/json', 'x-mock-fault': 'status=503' } })
+  t.same([header.statusCode, header.json()], [503, { code: 503, message: 'Service Unavailable' }])
+  const bad = await app.inject({ method: 'GET', url: '/ispring/users', headers: { ...auth, accept: 'application/json', 'x-mock-fault': 'explode=1' } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json().message, /^Bad Request: invalid X-Mock-Fault header: unknown setting "explode"/)
+})
+
+t.test('match.method narrows a rule', async (t) => {
+  const app = await build(t)
+  await addFault(app, { match: { method: 'POST' }, action: { status: 500 } })
+  t.equal((await app.inject({ method: 'GET', url: '/concur/users/' })).statusCode, 401, 'a GET is not matched')
+  t.equal((await concurTokenRequest(app, passwordGrant())).statusCode, 500)
+})

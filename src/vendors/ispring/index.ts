@@ -75,6 +75,7 @@ export const ispringVendor: VendorModule = {
   description: 'Access tokens and legacy X-Auth headers, GET /users and /users/v2 (XML by default, JSON on request), user, department and group look-ups.',
   mount: MOUNT,
   hostSuffixes: ['.ispringlearn.com', '.ispring.com', '.ispringlearn.eu', '.ispring.eu'],
+  aliases: [ALIAS_PREFIX],
   tenantKind: ispringTenantKind,
   plugin: ispringPlugin,
   sandbox: (tenant, base) => ispringSandboxCard(tenant as Tenant<IspringAccount>, base, MOUNT),
