@@ -185,7 +185,7 @@ async function main () {
     const res = await fetch(mock.address + request.path, { method: request.method ?? 'GET', headers: request.headers, body: request.body })
     const body = Buffer.from(await res.arrayBuffer())
     if (res.status !== 200) throw new Error(`${s.name}: the mock answered ${res.status}: ${body.toString().slice(0, 200)}`)
-    await baseline.set(`/s/${s.name}`, body.toString('latin1'), res.headers.get('content-type'))
+    await baseline.set(`/s/${s.name}`, body.toString('base64'), res.headers.get('content-type'))
     prepared.push({ ...s, request, bytes: body.length })
   }
   memory.tenantsLoadedMiB = rssMiB(mock.child.pid)

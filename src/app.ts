@@ -11,6 +11,7 @@ import { CursorCodec } from './core/cursor.js'
 import { adminPlugin, healthOf } from './core/admin.js'
 import { controlPlanePlugin, vendorOf } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
+import { lazyCompilersFactory } from './core/lazy-schemas.js'
 import { Journal } from './core/journal.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter } from './core/routing.js'
@@ -45,6 +46,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     requestTimeout: 30_000,
     // Strict admin bodies: unknown properties are refused, not silently removed.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: lazyCompilersFactory() },
     // A URL that cannot be decoded never reaches a route: answer in the owning vendor's shape.
     frameworkErrors: (_error, request, reply) => {
       const vendor = vendorOf(VENDORS, request)
@@ -69,14 +71,18 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   // On close, in-flight answers end their keep-alive connection, or close() would wait for it.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', async (_request, reply) => {
+  // Per-request hooks are callback-style: no promise per request on the hot path.
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-mock-server', SERVER_ID)
+    done()
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ method: request.method, url: request.raw.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
+    done()
   })
 
   app.get('/health', { schema: { hide: true } }, async () => healthOf(app))

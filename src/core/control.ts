@@ -62,30 +62,45 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
 
   app.mock.identify = async (request, reply, tenantId) => {
     request.mockTenant = tenantId
+    if (faults.size === 0) return false
     const vendor = vendorOf(vendors, request)
     if (vendor === undefined) return false
     const fired = faults.fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: vendorPath(vendor, request) })
     return fired !== undefined && await apply(fired, vendor, request, reply)
   }
 
-  // preHandler runs after the vendor's own onRequest hooks (correlation ids) and body parsing.
-  app.addHook('preHandler', async (request, reply) => {
+  /** Fires the X-Mock-Fault header and the pre-authentication rules; true when one answered. */
+  async function preAuthFaults (request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const vendor = vendorOf(vendors, request)
-    if (vendor === undefined) return
+    if (vendor === undefined) return false
     const header = request.headers['x-mock-fault']
     if (typeof header === 'string') {
       const action = parseFaultHeader(header)
       if (typeof action === 'string') {
-        return vendor.sendFault(request, reply, 400, undefined, `invalid X-Mock-Fault header: ${action}`)
+        vendor.sendFault(request, reply, 400, undefined, `invalid X-Mock-Fault header: ${action}`)
+        return true
       }
-      if (await apply({ action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return reply
+      if (await apply({ action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return true
     }
     const fired = faults.fire({ vendor: vendor.name, method: request.method, path: vendorPath(vendor, request) })
-    if (fired !== undefined && await apply(fired, vendor, request, reply)) return reply
+    return fired !== undefined && await apply(fired, vendor, request, reply)
+  }
+
+  // preHandler runs after the vendor's own onRequest hooks (correlation ids) and body parsing.
+  // Callback style with a synchronous fast path: no fault rules and no header cost nothing.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.headers['x-mock-fault'] === undefined && faults.size === 0) {
+      done()
+      return
+    }
+    preAuthFaults(request, reply).then((answered) => { if (!answered) done() }, done)
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    const vendor = vendorOf(vendors, request)
-    if (vendor !== undefined) record(request, vendor, reply.statusCode, reply.elapsedTime)
+  app.addHook('onResponse', (request, reply, done) => {
+    if (journal.size > 0) {
+      const vendor = vendorOf(vendors, request)
+      if (vendor !== undefined) record(request, vendor, reply.statusCode, reply.elapsedTime)
+    }
+    done()
   })
 }, { name: 'control-plane', dependencies: ['mock-context'] })

@@ -83,6 +83,11 @@ export class FaultEngine {
     return rule
   }
 
+  /** How many rules are in force. */
+  get size (): number {
+    return this.#rules.length
+  }
+
   list (): FaultRule[] {
     return this.#rules.map((r) => r.rule)
   }

@@ -49,7 +49,7 @@ export function filterKey (name: Filterable, value: string): string {
  * replaces the object), so an entry is valid for as long as its user is in use, and tenants
  * rebuilt by a reset share the entries of their unchanged users.
  */
-const USER_JSON = new WeakMap<ConcurUser, string>()
+const USER_JSON = new WeakMap<ConcurUser, Buffer>()
 
 /** Generated users per fixture object: a reset rebuilds a tenant from the same object. */
 const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
@@ -65,14 +65,14 @@ export class UserDirectory {
   }
 
   /** The user's JSON, serialized once and reused until the user changes. */
-  json (position: number): string {
+  json (position: number): Buffer {
     const user = this.users[position] as ConcurUser
-    let text = USER_JSON.get(user)
-    if (text === undefined) {
-      text = JSON.stringify(user)
-      USER_JSON.set(user, text)
+    let bytes = USER_JSON.get(user)
+    if (bytes === undefined) {
+      bytes = Buffer.from(JSON.stringify(user))
+      USER_JSON.set(user, bytes)
     }
-    return text
+    return bytes
   }
 
   /** Positions of users whose field equals `key` (already normalized with filterKey). */

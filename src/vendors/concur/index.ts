@@ -31,8 +31,9 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
     done(null, UNSUPPORTED_BODY)
   })
 
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header(CORRELATION_HEADER, randomUUID())
+    done()
   })
 
   registerOAuthRoutes(app, auth, { keys: [issuer.publicJwk] })

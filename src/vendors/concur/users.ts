@@ -16,6 +16,8 @@ export const MAX_LIMIT = 1000
 export const DEFAULT_LIMIT = 100
 const ALLOWED = new Set(['offset', 'limit', 'isactive', ...FILTERABLE])
 const DIGITS = /^[0-9]+$/
+const COMMA = Buffer.from(',')
+const CLOSE = Buffer.from(']}')
 
 type Filter = { name: typeof FILTERABLE[number], key: string }
 
@@ -76,13 +78,13 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
     const directory = company.directory
     const { positions, total } = matchUsers(directory, query)
     const end = Math.min(total, query.offset + query.limit)
-    const items: string[] = []
+    const parts: Buffer[] = [Buffer.from(`{"total":${total},"offset":${query.offset},"limit":${query.limit},"company":${company.companyJson},"Items":[`)]
     for (let i = query.offset; i < end; i++) {
-      items.push(directory.json(positions === undefined ? i : positions[i] as number))
+      if (i > query.offset) parts.push(COMMA)
+      parts.push(directory.json(positions === undefined ? i : positions[i] as number))
     }
-    return reply.type('application/json').send(
-      `{"total":${total},"offset":${query.offset},"limit":${query.limit},"company":${company.companyJson},"Items":[${items.join(',')}]}`
-    )
+    parts.push(CLOSE)
+    return reply.type('application/json; charset=utf-8').send(Buffer.concat(parts))
   }
   const schema = {
     summary: 'Get Users Bulk API: list the company\'s users (offset paging, filters)',

@@ -50,7 +50,7 @@ export class Directory {
   readonly #byEmail = new Map<string, number>()
   readonly #byDepartment = new Map<string, number[]>()
   readonly #byGroup = new Map<string, number[]>()
-  readonly #fragments: Array<string | undefined> = []
+  readonly #fragments: Array<Buffer | undefined> = []
   readonly #recordFragments = new Map<string, string>()
   #subtrees = new Map<string, readonly number[]>()
   #queries = new Map<string, readonly number[]>()
@@ -157,16 +157,19 @@ export class Directory {
     return list
   }
 
-  /** The user's profile serialized for one endpoint version and format, built once. */
-  userFragment (position: number, version: ApiVersion, format: Format): string {
+  /**
+   * The user's profile serialized for one endpoint version and format, built once and kept as
+   * bytes: pages are Buffer.concat of these, with no per-request string building or encoding.
+   */
+  userFragment (position: number, version: ApiVersion, format: Format): Buffer {
     const at = position * FRAGMENT_SLOTS + slot(version, format)
-    let text = this.#fragments[at]
-    if (text === undefined) {
+    let bytes = this.#fragments[at]
+    if (bytes === undefined) {
       const profile = userProfile(this.users[position] as IspringUser, version)
-      text = format === 'json' ? JSON.stringify(profile) : xmlFragment('userProfile', profile)
-      this.#fragments[at] = text
+      bytes = Buffer.from(format === 'json' ? JSON.stringify(profile) : xmlFragment('userProfile', profile))
+      this.#fragments[at] = bytes
     }
-    return text
+    return bytes
   }
 
   departmentFragment (position: number, format: Format): string {

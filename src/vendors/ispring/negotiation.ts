@@ -5,7 +5,7 @@
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { xmlDocument, xmlElement, xmlList } from './xml.js'
+import { XML_DECLARATION, xmlDocument, xmlElement, xmlList } from './xml.js'
 
 export type Format = 'json' | 'xml'
 
@@ -26,7 +26,7 @@ export function formatOf (request: FastifyRequest): Format {
   return 'xml'
 }
 
-export function sendFormatted (reply: FastifyReply, status: number, format: Format, body: string): FastifyReply {
+export function sendFormatted (reply: FastifyReply, status: number, format: Format, body: string | Buffer): FastifyReply {
   return reply.code(status).type(format === 'json' ? JSON_TYPE : XML_TYPE).send(body)
 }
 
@@ -35,14 +35,31 @@ export function sendFormatted (reply: FastifyReply, status: number, format: Form
  * `<response><name>...</name><nextPageToken>...</nextPageToken></response>`; the token is left
  * out on the last page.
  */
-export function listBody (format: Format, name: string, items: readonly string[], next: string | undefined): string {
+export function listBody (format: Format, name: string, items: ReadonlyArray<string | Buffer>, next: string | undefined): Buffer {
+  const parts: Buffer[] = []
+  const add = (item: string | Buffer): void => { parts.push(typeof item === 'string' ? Buffer.from(item) : item) }
   if (format === 'json') {
-    return `{"${name}":[${items.join(',')}]${next === undefined ? '' : `,"nextPageToken":${JSON.stringify(next)}`}}`
+    add(`{"${name}":[`)
+    items.forEach((item, i) => { if (i > 0) parts.push(COMMA); add(item) })
+    add(next === undefined ? ']}' : `],"nextPageToken":${JSON.stringify(next)}}`)
+  } else {
+    const [head, tail] = [`${XML_DECLARATION}<response>`, '</response>']
+    if (items.length === 0) {
+      add(head + xmlList(name, []))
+    } else {
+      add(`${head}<${name}>`)
+      items.forEach(add)
+      add(`</${name}>`)
+    }
+    add((next === undefined ? '' : xmlElement('nextPageToken', next)) + tail)
   }
-  return xmlDocument(xmlList(name, items) + (next === undefined ? '' : xmlElement('nextPageToken', next)))
+  return Buffer.concat(parts)
 }
 
+const COMMA = Buffer.from(',')
+
 /** A single record: the bare JSON object, or the element inside `<response>`. */
-export function singleBody (format: Format, item: string): string {
-  return format === 'json' ? item : xmlDocument(item)
+export function singleBody (format: Format, item: string | Buffer): string | Buffer {
+  if (format === 'json') return item
+  return typeof item === 'string' ? xmlDocument(item) : Buffer.concat([Buffer.from(`${XML_DECLARATION}<response>`), item, Buffer.from('</response>')])
 }
