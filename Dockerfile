@@ -17,14 +17,18 @@ FROM node:24-trixie-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    FIXTURES_DIR=/fixtures
+    FIXTURES_DIR=/fixtures \
+    NODE_COMPILE_CACHE=/app/.compile-cache
 WORKDIR /app
 # The bundle carries every dependency: no node_modules in the image.
 COPY --from=build /app/package.json ./
 COPY --from=build /app/dist/bundle ./dist/bundle
 COPY --from=build /app/dist/swagger-ui ./dist/swagger-ui
 COPY --from=build /app/fixtures ./fixtures
-RUN mkdir -p /fixtures && chown node:node /fixtures
+# Fill V8's compile cache once at build time: every container start skips parsing the bundle.
+RUN mkdir -p /fixtures /app/.compile-cache \
+ && node dist/bundle/server.mjs --version > /dev/null \
+ && chown -R node:node /fixtures /app/.compile-cache
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
