@@ -9,6 +9,7 @@ import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
 import { adminPlugin, healthOf } from './core/admin.js'
+import { createClientErrorHandler, MAX_HEADER_BYTES } from './core/client-errors.js'
 import { controlPlanePlugin, vendorOf } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
 import { lazyCompilersFactory } from './core/lazy-schemas.js'
@@ -43,7 +44,17 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: createUrlRewriter(VENDORS),
     forceCloseConnections: 'idle',
-    requestTimeout: 30_000,
+    // Slow or oversized requests: the whole request must arrive within requestTimeoutMs (checked
+    // often enough to keep that bound), the request line and headers fit in MAX_HEADER_BYTES, and
+    // what the HTTP parser refuses is answered in the owning vendor's shape (client-errors.ts).
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 4)))
+    },
+    clientErrorHandler: createClientErrorHandler(VENDORS, clock),
     // Strict admin bodies: unknown properties are refused, not silently removed.
     ajv: { customOptions: { removeAdditional: false } },
     schemaController: { compilersFactory: lazyCompilersFactory() },

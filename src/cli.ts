@@ -17,7 +17,8 @@ export const CLI_OPTIONS: OptionSpec[] = [
   { flag: 'admin-token', env: 'ADMIN_TOKEN', key: 'adminToken', kind: 'string', help: 'protect /__admin with Authorization: Bearer <token> (default: open)' },
   { flag: 'journal-size', env: 'JOURNAL_SIZE', key: 'journalSize', kind: 'integer', help: 'request journal entries kept (default 1000; 0 disables)' },
   { flag: 'seed', env: 'SEED', key: 'seed', kind: 'integer', help: 'base seed of fault rules without a seed of their own (default 0)' },
-  { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page and access tokens (a fixed development default)' }
+  { flag: 'request-timeout-ms', env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', kind: 'integer', help: 'a request must arrive within this many ms, else 408 and the connection closes (default 30000)' },
+  { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page tokens (a fixed development default)' }
 ]
 
 export class UsageError extends Error {}

@@ -19,7 +19,8 @@ export const MockOptionsSchema = Type.Object({
   adminToken: Type.Optional(Type.String({ minLength: 1, description: 'When set, every /__admin call needs Authorization: Bearer <token>' })),
   journalSize: Type.Integer({ minimum: 0, maximum: 100_000, default: 1000, description: 'Request journal entries kept (0 disables the journal)' }),
   seed: Type.Integer({ default: 0, description: 'Base seed for fault rules that give no seed of their own' }),
-  secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens and iSpring access tokens; replicas that share it accept each other\'s tokens' })
+  requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A request (line, headers and body) must arrive within this many ms, or it is answered 408 and its connection closed (slowloris guard)' }),
+  secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })
 }, { additionalProperties: false })
 
 export type MockConfig = Static<typeof MockOptionsSchema>

@@ -11,7 +11,7 @@ import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { hmac, sameBytes } from './encoding.js'
 import { FaultRuleSchema, faultRuleProblem, type FaultRuleInput } from './faults.js'
-import { FixtureError, FixtureProblem, jsonPath, TenantConflictError, type Tenant, type TenantKind } from './tenants.js'
+import { FixtureError, FixtureProblem, jsonPath, schemaMessage, TenantConflictError, type Tenant, type TenantKind } from './tenants.js'
 import { PACKAGE_VERSION } from './package-info.js'
 import type { VendorModule } from './vendor.js'
 
@@ -47,6 +47,8 @@ const TenantSchema = Type.Object({
 }, { additionalProperties: true })
 const TenantParams = Type.Object({ vendor: Type.String(), id: Type.String() })
 const ClockSchema = Type.Object({ now: Type.String(), epochMs: Type.Number(), startedAt: Type.String(), offsetSeconds: Type.Number() })
+/** The latest mock time the admin API accepts: 9999-12-31T23:59:59.999Z. */
+const CLOCK_MAX_MS = 253_402_300_799_999
 const ClockBody = Type.Object({
   advanceSeconds: Type.Optional(Type.Number()),
   now: Type.Optional(Type.String())
@@ -174,7 +176,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       const issues = users.flatMap((u, i) => [...check.Errors(u)].slice(0, 1).map((e) => ({
         source: 'request',
         path: jsonPath(['users', i, ...e.instancePath.split('/').slice(1)]),
-        message: e.keyword === 'boolean' ? 'is not an allowed property' : e.message
+        message: schemaMessage(e)
       })))
       if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
       try {
@@ -263,13 +265,17 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     }, async (request) => {
       const body = request.body as { advanceSeconds?: number, now?: string }
       if ((body.advanceSeconds === undefined) === (body.now === undefined)) throw new InvalidClock('give exactly one of them')
+      let target: number
       if (body.advanceSeconds !== undefined) {
-        clock.advance(body.advanceSeconds)
+        target = clock.now() + body.advanceSeconds * 1000
       } else {
-        const target = Date.parse(body.now as string)
+        target = Date.parse(body.now as string)
         if (Number.isNaN(target) || !/^\d{4}-\d{2}-\d{2}T/.test(body.now as string)) throw new InvalidClock(`"${body.now}" is not an ISO-8601 date-time`)
-        clock.set(target)
       }
+      // Dates, JWT NumericDates and journal times must stay printable: 1970 to the end of 9999.
+      if (!(target >= 0 && target <= CLOCK_MAX_MS)) throw new InvalidClock(`the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, this move would reach ${Number.isFinite(target) && Math.abs(target) <= 8.64e15 ? new Date(target).toISOString() : 'beyond any date'}`)
+      if (body.advanceSeconds !== undefined) clock.advance(body.advanceSeconds)
+      else clock.set(target)
       return clockView()
     })
   }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FiredFault } from './faults.js'
 import { parseFaultHeader } from './faults.js'
-import { redactBody, redactHeaders } from './journal.js'
+import { redactBody, redactHeaders, redactQuery } from './journal.js'
 import { pathInMount, rawQuery } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
@@ -36,7 +36,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
       tenant: request.mockTenant,
       method: request.method,
       path: vendorPath(vendor, request),
-      query: rawQuery(request),
+      query: redactQuery(rawQuery(request)),
       headers: redactHeaders(request.headers),
       ...(request.body !== undefined ? { body: redactBody(request.body) } : {}),
       status,

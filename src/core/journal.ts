@@ -43,6 +43,26 @@ export function redactHeaders (headers: Record<string, string | string[] | undef
   return out
 }
 
+/** Names that look like a credential, or anything percent-encoded: the query needs a closer look. */
+const MAYBE_SECRET_QUERY = /secret|password|token|assertion|code_verifier|%/i
+
+/**
+ * The raw query with the values of credential-like parameters (clients do send OAuth fields in
+ * the URL) replaced; iSpring's `pageToken` is a cursor, not a credential, and stays readable.
+ */
+export function redactQuery (raw: string): string {
+  if (!MAYBE_SECRET_QUERY.test(raw)) return raw
+  return raw.split('&').map((pair) => {
+    const eq = pair.indexOf('=')
+    if (eq === -1) return pair
+    let name = pair.slice(0, eq)
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '))
+    } catch {}
+    return name !== 'pageToken' && SECRET_FIELD.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
+  }).join('&')
+}
+
 export function redactBody (body: unknown): Record<string, unknown> | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
   const out: Record<string, unknown> = {}

@@ -2,11 +2,12 @@
  * RS256 JWTs signed with a published development key (fixtures/keys/), verified against the
  * mock clock rather than the real one (jose's `currentDate`), so a test that advances the clock
  * sees a token expire. Only RS256 with our key is accepted: `alg: none`, HS256 and foreign keys
- * fail verification.
+ * fail verification, and so does a re-encoded token (base64url parts must be canonical).
  */
 import { readFileSync } from 'node:fs'
 import { importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 import type { MockClock } from './clock.js'
+import { fromBase64UrlStrict } from './encoding.js'
 
 export class JwtIssuer {
   readonly publicJwk: JWK
@@ -50,6 +51,9 @@ export class JwtIssuer {
       const now = this.#clock.nowSeconds()
       return (cached.exp ?? 0) > now && (cached.nbf ?? 0) <= now ? cached : undefined
     }
+    // base64url leaves spare bits in a segment's last character: an edited token that decodes to
+    // the same bytes would still verify, so only the canonical spelling of each part is accepted.
+    if (!token.split('.').every((part) => fromBase64UrlStrict(part) !== undefined)) return undefined
     try {
       const { payload } = await jwtVerify(token, this.#publicKey, {
         algorithms: ['RS256'],

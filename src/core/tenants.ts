@@ -89,6 +89,14 @@ export function jsonPath (path: ReadonlyArray<string | number>): string {
   return out
 }
 
+/** A schema error in words that say what is allowed (the allowed values of an enum, not just "one of the allowed values"). */
+export function schemaMessage (e: { keyword: string, message: string, params: unknown }): string {
+  if (e.keyword === 'boolean') return 'is not an allowed property'
+  const allowed = (e.params as { allowedValues?: unknown[] } | undefined)?.allowedValues
+  if (e.keyword === 'enum' && Array.isArray(allowed)) return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`
+  return e.message
+}
+
 function pointerToPath (pointer: string): string[] {
   if (pointer === '') return []
   return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
@@ -198,8 +206,7 @@ export class TenantStore {
         const path = jsonPath(pointerToPath(e.instancePath))
         if (seen.has(path)) continue
         seen.add(path)
-        const message = e.keyword === 'boolean' ? 'is not an allowed property' : e.message
-        issues.push({ source, path, message })
+        issues.push({ source, path, message: schemaMessage(e) })
         if (issues.length === 5) break
       }
       throw new FixtureError(issues)

@@ -48,4 +48,12 @@ export interface VendorModule {
   /** The sandbox page's card for a tenant, with `base` the server's public base URL. */
   sandbox?: (tenant: Tenant, base: string) => SandboxCard
   sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined, message?: string): FastifyReply
+  /**
+   * The error answer for a request Node's HTTP parser refused before Fastify saw it (request line
+   * or headers too large, malformed HTTP), written on the raw connection: `path` is relative to
+   * the mount, `headers` are the header lines the parser had read (names lower-cased).
+   */
+  rawError?: (status: number, request: { path: string, headers: Record<string, string> }, nowMs: number) => RawAnswer
 }
+
+export interface RawAnswer { headers: Record<string, string>, body: string }

@@ -29,9 +29,12 @@ export interface Session {
 
 type Filterable = 'loginid' | 'primaryemail' | 'lastname' | 'employeeid' | 'countrycode' | 'id'
 
+/** A-Z to a-z only: loginid and primaryemail match ASCII case-insensitively (the Kelvin sign is not a k). */
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+
 const INDEXED: Record<Filterable, (u: ConcurUser) => string> = {
-  loginid: (u) => u.LoginID.toLowerCase(),
-  primaryemail: (u) => u.PrimaryEmail.toLowerCase(),
+  loginid: (u) => asciiLower(u.LoginID),
+  primaryemail: (u) => asciiLower(u.PrimaryEmail),
   lastname: (u) => u.LastName.toLowerCase(),
   employeeid: (u) => u.EmployeeID,
   countrycode: (u) => (u.CountryCode ?? '').toLowerCase(),
@@ -41,7 +44,7 @@ export const FILTERABLE = Object.keys(INDEXED) as Filterable[]
 
 /** Normalizes the filter value the same way the index key was made. */
 export function filterKey (name: Filterable, value: string): string {
-  return name === 'employeeid' ? value : value.toLowerCase()
+  return name === 'employeeid' ? value : name === 'loginid' || name === 'primaryemail' ? asciiLower(value) : value.toLowerCase()
 }
 
 /**

@@ -4,7 +4,10 @@
  * routes, and a documented body for 429 rate limiting (concur.md, "Other statuses").
  * https://preview.developer.concur.com/api-reference/platform/http-status-codes.html
  */
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyReply } from 'fastify'
+import type { RawAnswer } from '../../core/vendor.js'
 
 export const CORRELATION_HEADER = 'concur-correlationid'
 
@@ -51,4 +54,17 @@ export function sendRateLimited (reply: FastifyReply, path: string, retryAfterSe
     error: { id: 'security.rate.limit.reached', message: 'Too many requests' },
     path
   })
+}
+
+/**
+ * A refused request's answer on the raw connection (no reply object yet): the OAuth envelope on
+ * the token endpoint, else the Message envelope, with a fresh correlation id.
+ */
+export function rawErrorAnswer (status: number, path: string, nowMs: number): RawAnswer {
+  const id = randomUUID()
+  const phrase = STATUS_CODES[status] ?? 'Error'
+  const body = path === '/oauth2/v0/token'
+    ? { error: 'invalid_request', error_description: phrase, code: status }
+    : { Message: phrase, 'Server-Time': new Date(nowMs).toISOString(), Id: id }
+  return { headers: { 'content-type': 'application/json; charset=utf-8', [CORRELATION_HEADER]: id }, body: JSON.stringify(body) }
 }

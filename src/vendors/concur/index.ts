@@ -14,7 +14,7 @@ import type { VendorModule } from '../../core/vendor.js'
 import type { Tenant } from '../../core/tenants.js'
 import { concurTenantKind, type ConcurCompany } from './data.js'
 import { concurSandboxCard } from './sandbox.js'
-import { CORRELATION_HEADER, OAUTH_ERRORS, sendMessageError, sendOAuthError, sendRateLimited } from './errors.js'
+import { CORRELATION_HEADER, OAUTH_ERRORS, rawErrorAnswer, sendMessageError, sendOAuthError, sendRateLimited } from './errors.js'
 import { pathInMount } from '../../core/routing.js'
 import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes, UNSUPPORTED_BODY } from './oauth.js'
 import { registerUserRoutes } from './users.js'
@@ -73,5 +73,6 @@ export const concurVendor: VendorModule = {
       return sendOAuthError(reply, { status, error: 'server_error', description: phrase, code: status })
     }
     return sendMessageError(reply, status, phrase, now)
-  }
+  },
+  rawError: (status, request, nowMs) => rawErrorAnswer(status, request.path, nowMs)
 }

@@ -142,7 +142,8 @@ export class ConcurAuth {
 
   async #issue (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, session: Session): Promise<FastifyReply> {
     const geo = geolocation(request, this.#app.mock.config.publicUrl)
-    session.refreshExpiresAt = this.#clock.now() + REFRESH_TOKEN_SECONDS * 1000
+    // Whole seconds, like refresh_expires_in: the token is refused from exactly that second on.
+    session.refreshExpiresAt = (this.#clock.nowSeconds() + REFRESH_TOKEN_SECONDS) * 1000
     const claims = {
       iss: geo,
       sub: company.companyId,

@@ -19,8 +19,6 @@ import { XML_DECLARATION, xmlFragment } from './xml.js'
 export const TOKEN_SECONDS = 1800
 export const FORM_BODY_LIMIT = 64 * 1024
 const VENDOR = 'ispring'
-/** Bound on the token index across accounts (each account also bounds its own tokens). */
-const MAX_INDEXED_TOKENS = 200_000
 
 /** What the catch-all body parser hands a route for a body that is not a form. */
 export const UNSUPPORTED_BODY = Symbol('unsupported body')
@@ -185,12 +183,11 @@ export class IspringAuth {
     return sendFormatted(reply, 200, format, format === 'json' ? JSON.stringify(body) : XML_DECLARATION + xmlFragment('response', body))
   }
 
-  /** Drops index entries from the oldest on while they are dead (expired, evicted, tenant gone). */
+  /** Drops index entries from the oldest on while they are dead (expired, tenant gone); live ones are never dropped. */
   #pruneIndex (now: number): void {
     for (const [token, tenant] of this.#index) {
       const entry = tenant.data.tokens.get(token)
-      const live = entry !== undefined && entry.expiresAt > now && this.#current(tenant)
-      if (live && this.#index.size < MAX_INDEXED_TOKENS) break
+      if (entry !== undefined && entry.expiresAt > now && this.#current(tenant)) break
       this.#index.delete(token)
     }
   }

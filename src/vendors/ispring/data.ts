@@ -7,7 +7,7 @@
  */
 import { Compile } from 'typebox/compile'
 import { REFERENCE_DATE } from '../../core/random.js'
-import { FixtureProblem, type BuildContext, type TenantKind } from '../../core/tenants.js'
+import { FixtureProblem, schemaMessage, type BuildContext, type TenantKind } from '../../core/tenants.js'
 import { checkFixture, checkUsersFor } from './checks.js'
 import { Directory } from './directory.js'
 import { DEFAULT_GENERATED_PASSWORD, generateRecords } from './generate.js'
@@ -149,9 +149,6 @@ export function userToFixture (u: IspringUser): IspringUserFixture {
 
 export interface ApiClient { clientId: string, clientSecret: string, actsAs: string }
 
-/** Live access tokens kept per account; the oldest go first beyond this. */
-export const MAX_TOKENS_PER_ACCOUNT = 10_000
-
 export class IspringAccount {
   readonly tenantId: string
   readonly name: string
@@ -206,10 +203,14 @@ export class IspringAccount {
     return this.#directory.users.filter((u) => !u.generated)
   }
 
-  /** Records a new token and drops expired ones (issue order is expiry order). */
+  /**
+   * Records a new token and drops expired ones (issue order is expiry order). There is no cap on
+   * live tokens: a token is never refused before its 1800 s are up, however many were issued
+   * since; memory is bounded by the tokens issued within one lifetime.
+   */
   addToken (token: string, entry: AccessToken, now: number): void {
     for (const [t, e] of this.tokens) {
-      if (e.expiresAt > now && this.tokens.size < MAX_TOKENS_PER_ACCOUNT) break
+      if (e.expiresAt > now) break
       this.tokens.delete(t)
     }
     this.tokens.set(token, entry)
@@ -220,10 +221,10 @@ const checkUserSchema = Compile(IspringUserFixtureSchema)
 const checkPatchSchema = Compile(IspringUserPatchSchema)
 
 /** The first schema error as a FixtureProblem (paths relative to `prefix`), or undefined. */
-function schemaProblem (errors: Iterable<{ instancePath: string, message: string }>, prefix: Path): FixtureProblem | undefined {
+function schemaProblem (errors: Iterable<{ instancePath: string, keyword: string, message: string, params: unknown }>, prefix: Path): FixtureProblem | undefined {
   const first = errors[Symbol.iterator]().next()
   if (first.done === true) return undefined
-  return new FixtureProblem([...prefix, ...first.value.instancePath.split('/').slice(1)], first.value.message)
+  return new FixtureProblem([...prefix, ...first.value.instancePath.split('/').slice(1)], schemaMessage(first.value))
 }
 
 const clockDay = (ctx: BuildContext): string => new Date(ctx.clock.now()).toISOString().slice(0, 10)

@@ -6,7 +6,8 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { formatOf, sendFormatted, type Format } from './negotiation.js'
+import type { RawAnswer } from '../../core/vendor.js'
+import { formatOf, formatOfAccept, JSON_TYPE, sendFormatted, XML_TYPE, type Format } from './negotiation.js'
 import { XML_DECLARATION, xmlFragment } from './xml.js'
 
 /** The vendor's wording where it differs from the HTTP reason phrase. */
@@ -25,6 +26,13 @@ export function errorBody (format: Format, status: number, message: string): str
 export function sendError (request: FastifyRequest, reply: FastifyReply, status: number, message = errorMessage(status)): FastifyReply {
   const format = formatOf(request)
   return sendFormatted(reply, status, format, errorBody(format, status, message))
+}
+
+/** A refused request's answer on the raw connection (no reply object yet), negotiated by the Accept header read. */
+export function rawErrorAnswer (status: number, accept: string | undefined): RawAnswer {
+  const format = formatOfAccept(accept)
+  const message = status === 400 ? 'Bad Request: malformed HTTP request' : errorMessage(status)
+  return { headers: { 'content-type': format === 'json' ? JSON_TYPE : XML_TYPE }, body: errorBody(format, status, message) }
 }
 
 const MAX_ECHO = 80

@@ -13,7 +13,7 @@ import type { Tenant } from '../../core/tenants.js'
 import type { VendorModule } from '../../core/vendor.js'
 import { FORM_BODY_LIMIT, IspringAuth, UNSUPPORTED_BODY, type TokenBody } from './auth.js'
 import { ispringTenantKind, type IspringAccount } from './data.js'
-import { sendError } from './errors.js'
+import { rawErrorAnswer, sendError } from './errors.js'
 import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
 import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
@@ -85,5 +85,6 @@ export const ispringVendor: VendorModule = {
     // iSpring's 400 messages read "Bad Request: <what is wrong>".
     const text = message === undefined ? phrase : status === 400 && !message.startsWith(phrase) ? `${phrase}: ${message}` : message
     return sendError(request, reply, status, text)
-  }
+  },
+  rawError: (status, request) => rawErrorAnswer(status, request.headers.accept)
 }

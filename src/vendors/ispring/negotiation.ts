@@ -14,7 +14,11 @@ export const XML_TYPE = 'application/xml; charset=utf-8'
 
 /** JSON when a media range of Accept is exactly application/json and not refused with q=0. */
 export function formatOf (request: FastifyRequest): Format {
-  const accept = request.headers.accept
+  return formatOfAccept(request.headers.accept)
+}
+
+/** The same rule on a bare Accept value (for answers written before Fastify has a request). */
+export function formatOfAccept (accept: string | undefined): Format {
   if (typeof accept !== 'string' || !accept.toLowerCase().includes('application/json')) return 'xml'
   for (const range of accept.split(',')) {
     const [type = '', ...params] = range.split(';')

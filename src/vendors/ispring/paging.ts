@@ -51,7 +51,7 @@ export function parseListParams (raw: string, arrayNames: readonly string[], pag
     if (seen.has(name)) throw new ParamError(`${name} given more than once`)
     seen.add(name)
     if (name === 'pageSize') {
-      const size = /^[0-9]{1,7}$/.test(value) ? Number(value) : Number.NaN
+      const size = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN
       if (!(size >= 1 && size <= MAX_PAGE_SIZE)) throw new ParamError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${quote(value)}`)
       params.pageSize = size
     } else if (value !== '') {

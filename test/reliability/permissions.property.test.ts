@@ -1,0 +1,155 @@
+/**
+ * The permission oracle: for generated department trees and role assignments, what a caller
+ * sees through every iSpring endpoint equals a brute-force reading of ispring.md section 5:
+ * owners, administrators and authors see everyone; department administrators, publishers and
+ * custom roles see the users of the departments they manage and all their descendants; learners
+ * get 403. A department filter or a look-up outside a scoped caller's departments is 403.
+ */
+import fc from 'fast-check'
+import t from 'tap'
+import type { MockServer } from '../../src/app.js'
+import { build } from '../helper.js'
+import { check, expect, expectIspring, scaled } from './support.js'
+
+const ROLES = ['owner', 'administrator', 'author', 'learner', 'department_administrator', 'publisher', 'custom'] as const
+type Role = typeof ROLES[number]
+const SCOPED: ReadonlySet<Role> = new Set(['department_administrator', 'publisher', 'custom'])
+
+const dept = (i: number): string => `d7000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+const grp = (i: number): string => `e7000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+const usr = (i: number): string => `a7000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+
+interface User { userId: string, login: string, email: string, password: string, firstName: string, lastName: string, role: Role, departmentId: string, state: string, groups: string[], manageableDepartmentIds?: string[] }
+interface Account { departments: Array<{ id: string, name: string, parentId?: string }>, groups: Array<{ id: string, name: string }>, users: User[] }
+
+const account: fc.Arbitrary<Account> = fc.integer({ min: 1, max: 12 }).chain((count) =>
+  fc.tuple(...Array.from({ length: count - 1 }, (_v, i) => fc.nat({ max: i }))).chain((parents) => {
+    const departments = [{ id: dept(0), name: 'Root' }, ...parents.map((p, i) => ({ id: dept(i + 1), name: `D${i + 1}`, parentId: dept(p) }))]
+    const groupCount = 3
+    const row = (i: number) => fc.record({
+      role: fc.constantFrom(...ROLES, 'learner', 'department_administrator', 'publisher'),
+      department: fc.nat({ max: count - 1 }),
+      managed: fc.uniqueArray(fc.nat({ max: count - 1 }), { maxLength: 3 }),
+      groups: fc.uniqueArray(fc.nat({ max: groupCount - 1 }), { maxLength: 2 }),
+      inactive: fc.nat({ max: 9 }).map((n) => n === 0)
+    }).map((r): User => ({
+      userId: usr(i),
+      login: `user${i}`,
+      email: `user${i}@perm.test`,
+      password: `pw${i}`,
+      firstName: 'U',
+      lastName: String(i),
+      role: r.role as Role,
+      departmentId: dept(r.department),
+      state: r.inactive ? 'inactive' : 'active',
+      groups: r.groups.map(grp),
+      ...(SCOPED.has(r.role as Role) ? { manageableDepartmentIds: r.managed.map(dept) } : {})
+    }))
+    return fc.integer({ min: 2, max: 25 }).chain((userCount) => fc.tuple(...Array.from({ length: userCount }, (_v, i) => row(i))).map((users) => ({
+      departments,
+      groups: Array.from({ length: groupCount }, (_v, i) => ({ id: grp(i), name: `G${i}` })),
+      users
+    })))
+  }))
+
+function subtree (a: Account, id: string): Set<string> {
+  const out = new Set([id])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const d of a.departments) if (d.parentId !== undefined && out.has(d.parentId) && !out.has(d.id)) { out.add(d.id); grew = true }
+  }
+  return out
+}
+
+/** Departments a caller may see; undefined for every department. */
+function scopeOf (a: Account, caller: User): Set<string> | undefined {
+  if (!SCOPED.has(caller.role)) return undefined
+  return new Set((caller.manageableDepartmentIds ?? []).flatMap((d) => [...subtree(a, d)]))
+}
+
+async function json (app: MockServer, url: string, headers: Record<string, string>, allowed: number[]): Promise<{ status: number, body: Record<string, unknown> }> {
+  const res = await app.inject({ method: 'GET', url, headers })
+  return { status: res.statusCode, body: expectIspring(res, allowed, url, 'json').body }
+}
+
+async function walk (app: MockServer, path: string, headers: Record<string, string>, pageSize: number, key = 'userProfiles', id = 'userId'): Promise<string[] | number> {
+  const ids: string[] = []
+  let token: string | undefined
+  for (let page = 0; page < 100; page++) {
+    const url = `${path}${path.includes('?') ? '&' : '?'}pageSize=${pageSize}${token === undefined ? '' : `&pageToken=${token}`}`
+    const { status, body } = await json(app, url, headers, [200, 403])
+    if (status !== 200) return status
+    ids.push(...(body[key] as Array<Record<string, string>>).map((r) => r[id] as string))
+    token = body.nextPageToken as string | undefined
+    if (token === undefined) return ids
+  }
+  throw new Error(`${path}: the walk does not end`)
+}
+
+const same = (a: readonly string[], b: readonly string[]): boolean => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort())
+
+t.test('what each caller sees equals the brute-force scope: lists, filters and look-ups', async (t) => {
+  const app = await build(t, { journalSize: 0 })
+  let serial = 0
+  const scenario = account.chain((a) => {
+    const active = a.users.filter((u) => u.state === 'active')
+    return fc.record({
+      a: fc.constant(a),
+      caller: active.length === 0 ? fc.constant(undefined) : fc.constantFrom(...active),
+      pageSize: fc.integer({ min: 1, max: 8 }),
+      filter: fc.uniqueArray(fc.constantFrom(...a.departments.map((d) => d.id)), { minLength: 1, maxLength: 2 }),
+      group: fc.constantFrom(...a.groups.map((g) => g.id)),
+      target: fc.constantFrom(...a.users),
+      department: fc.constantFrom(...a.departments.map((d) => d.id)),
+      version: fc.constantFrom('/users', '/users/v2')
+    })
+  })
+
+  await check(t, fc.asyncProperty(scenario, async ({ a, caller, pageSize, filter, group, target, department, version }) => {
+    if (caller === undefined) return
+    const n = ++serial
+    const accountUrl = `https://perm-${n}.ispringlearn.com`
+    const created = await app.inject({ method: 'POST', url: '/__admin/tenants', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ vendor: 'ispring', id: `perm-${n}`, name: `Perm ${n}`, accountUrl, ...a }) })
+    expect(created.statusCode === 201, `create: ${created.body}`)
+    const headers = { 'x-auth-account-url': accountUrl, 'x-auth-email': caller.login, 'x-auth-password': caller.password, accept: 'application/json' }
+    const scope = scopeOf(a, caller)
+    const inScope = (d: string): boolean => scope === undefined || scope.has(d)
+    const visible = a.users.filter((u) => inScope(u.departmentId)).map((u) => u.userId)
+    const what = `${caller.role} managing ${JSON.stringify(caller.manageableDepartmentIds ?? [])}`
+
+    const all = await walk(app, `/ispring${version}`, headers, pageSize)
+    if (caller.role === 'learner') {
+      expect(all === 403, `learner: ${String(all)}`)
+      expect((await json(app, `/ispring/user/${target.userId}`, headers, [403])).status === 403, 'learner look-up')
+      return
+    }
+    expect(Array.isArray(all) && same(all, visible), `${what} sees ${String(all)}, expected ${visible.join(',')}`)
+
+    // departments[]: 403 unless every listed department is in scope; then their subtrees.
+    const filtered = await walk(app, `/ispring${version}?${filter.map((d) => `departments[]=${d}`).join('&')}`, headers, pageSize)
+    if (filter.every(inScope)) {
+      const wanted = new Set(filter.flatMap((d) => [...subtree(a, d)]))
+      expect(Array.isArray(filtered) && same(filtered, a.users.filter((u) => wanted.has(u.departmentId)).map((u) => u.userId)), `${what} filtered by ${filter.join(',')}: ${String(filtered)}`)
+    } else {
+      expect(filtered === 403, `${what} filtering outside the scope by ${filter.join(',')}: ${String(filtered)}`)
+    }
+
+    // groups[]: members, limited to the scope.
+    const byGroup = await walk(app, `/ispring${version}?groups[]=${group}`, headers, pageSize)
+    expect(Array.isArray(byGroup) && same(byGroup, a.users.filter((u) => u.groups.includes(group) && inScope(u.departmentId)).map((u) => u.userId)), `${what} by group: ${String(byGroup)}`)
+
+    // Look-ups.
+    const single = await json(app, `/ispring/user/${target.userId}/v2`, headers, [200, 403])
+    expect(single.status === (inScope(target.departmentId) ? 200 : 403), `${what} looks up a user of ${target.departmentId}: ${single.status}`)
+    const oneDept = await json(app, `/ispring/department/${department}`, headers, [200, 403])
+    expect(oneDept.status === (inScope(department) ? 200 : 403), `${what} looks up department ${department}: ${oneDept.status}`)
+    const departments = await walk(app, '/ispring/departments', headers, pageSize, 'departments', 'departmentId')
+    expect(Array.isArray(departments) && same(departments, a.departments.map((d) => d.id).filter(inScope)), `${what} lists departments ${String(departments)}`)
+    const members = await json(app, `/ispring/group/${group}`, headers, [200])
+    const expectedMembers = a.users.filter((u) => u.groups.includes(group) && inScope(u.departmentId)).map((u) => u.userId)
+    expect(same(members.body.userIds as string[], expectedMembers) && members.body.usersCount === expectedMembers.length, `${what} group members ${JSON.stringify(members.body)}`)
+
+    const removed = await app.inject({ method: 'DELETE', url: `/__admin/tenants/ispring/perm-${n}` })
+    expect(removed.statusCode === 204, 'delete')
+  }), { seed: 501, numRuns: scaled(400) })
+})
