@@ -5,6 +5,9 @@ import Fastify from 'fastify'
 
 const app = Fastify({ logger: false })
 const bodies = new Map()
+// Any request body (the token scenario posts a form) is read and ignored.
+app.removeAllContentTypeParsers()
+app.addContentTypeParser('*', (_request, _payload, done) => { done(null) })
 
 app.all('/*', (request, reply) => {
   const entry = bodies.get(request.url.split('?')[0])

@@ -194,7 +194,7 @@ async function main () {
   const results = []
   for (const s of prepared) {
     const m = await load(mock.address + s.request.path, s.request)
-    const b = await load(`${baseline.address}/s/${s.name}`, { ...s.request, headers: {} })
+    const b = await load(`${baseline.address}/s/${s.name}`, s.request)
     const row = { scenario: s.name, bytes: s.bytes, mock: m, baseline: b, ratio: m.requestsPerSecond / b.requestsPerSecond, ref: s.ref }
     results.push(row)
     console.log(`${s.name.padEnd(20)} ${fmt(m.requestsPerSecond).padStart(8)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  baseline ${fmt(b.requestsPerSecond).padStart(8)} req/s  ratio ${fmt(row.ratio, 2)}  non-2xx ${m.non2xx}  errors ${m.errors}`)
