@@ -5,6 +5,7 @@
 import type { Test } from 'tap'
 import { buildMockServer, type MockServer } from '../src/app.js'
 import type { MockOptions } from '../src/config.js'
+import { DEMO } from '../src/demo.js'
 
 export async function build (t: Test, options: MockOptions = {}): Promise<MockServer> {
   const app = await buildMockServer(options)
@@ -13,16 +14,13 @@ export async function build (t: Test, options: MockOptions = {}): Promise<MockSe
   return app
 }
 
+/** The demo Concur credentials, from the package's own DEMO constants (so tests also check them). */
 export const CONCUR = {
-  clientId: '1d3b8a2e-6c0f-4e7a-9b5d-0a1c2e3f4d5e',
-  clientSecret: 'demo-concur-secret',
-  otherClientId: '2f4e6a8c-0b1d-4f3e-8a5c-7e9b1d3f5a7c',
-  otherClientSecret: 'other-concur-secret',
-  companies: {
-    'company-name-llc': { companyId: '7c2b6e4a-1f0d-4c8b-9a3e-5d6f7a8b9c01', requestToken: 'at-demo-request-token' },
-    acme: { companyId: '3a9c5e7b-2d4f-4b6a-8c0e-1f3a5b7d9e02', requestToken: 'at-acme-request-token' },
-    globex: { companyId: '5b7d9f1a-3c5e-4d7f-9a1b-2c4e6a8c0e03', requestToken: 'at-globex-request-token' }
-  }
+  clientId: DEMO.concur.clientId,
+  clientSecret: DEMO.concur.clientSecret,
+  otherClientId: DEMO.concur.otherClient.clientId,
+  otherClientSecret: DEMO.concur.otherClient.clientSecret,
+  companies: DEMO.concur.companies
 } as const
 
 export type ConcurCompanyName = keyof typeof CONCUR.companies
@@ -88,9 +86,9 @@ export const ISPRING = {
   demo: {
     accountUrl: 'https://demo.ispringlearn.com',
     clients: {
-      owner: { clientId: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d', clientSecret: 'demo-ispring-secret' },
-      sales: { clientId: '1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e', clientSecret: 'demo-sales-secret' },
-      learner: { clientId: '3e4f5061-7283-4d9e-8f0a-1b2c3d4e5f60', clientSecret: 'demo-learner-secret' }
+      owner: DEMO.ispring.demo.apiClients.owner,
+      sales: DEMO.ispring.demo.apiClients.salesAdmin,
+      learner: DEMO.ispring.demo.apiClients.learner
     },
     /** Row number (01..10) → login and X-Auth password. */
     users: Object.fromEntries(DEMO_ROWS.map(([nn, login, password]) => [nn, { login, password }])) as Record<DemoRow, { login: string, password: string }>,
