@@ -10,7 +10,7 @@ import type { MockServer } from '../../src/app.js'
 import { DEMO } from '../../src/demo.js'
 import type { ConcurCompany } from '../../src/vendors/concur/data.js'
 import { build, concurToken } from '../helper.js'
-import { check, encodeVariant, expect, expectConcurOAuth, expectConcurRest, FUZZ_RUNS, headerText, mutateToken, nastyString, tokenEdits, wellFormed } from './support.js'
+import { check, encodeVariant, expect, expectConcurOAuth, expectConcurRest, FUZZ_RUNS, headerText, mutateToken, nastyString, tokenEdits, wellFormed, editForm } from './support.js'
 
 const ALLOWED = ['offset', 'limit', 'isactive', 'loginid', 'lastname', 'employeeid', 'primaryemail', 'countrycode', 'id']
 
@@ -212,15 +212,7 @@ t.test('POST /oauth2/v0/token with generated form bodies: the answer is the firs
   }
 
   await check(t, fc.asyncProperty(scenario, fc.array(edit, { maxLength: 4 }), contentType, async (base, edits, type) => {
-    const fields = base.map(([n, v]) => [n, v] as [string, string])
-    for (const e of edits) {
-      if (e.kind === 'drop' && fields.length > 0) fields.splice(e.at % fields.length, 1)
-      else if (e.kind === 'set' && fields.length > 0) (fields[e.at % fields.length] as [string, string])[1] = e.value
-      else if (e.kind === 'add') { if (e.first) fields.unshift([e.name, e.value]); else fields.push([e.name, e.value]) }
-    }
-    const params = new URLSearchParams()
-    for (const [n, v] of fields) params.append(n, v)
-    const payload = params.toString()
+    const { fields, payload } = editForm(base, edits)
     const res = await app.inject({ method: 'POST', url: '/concur/oauth2/v0/token', headers: type === undefined ? {} : { 'content-type': type }, payload })
     const expected = oracle(type, fields)
     const body = expectConcurOAuth(res, payload)

@@ -11,7 +11,7 @@ import t from 'tap'
 import { build, ISPRING, ispringToken } from '../helper.js'
 import {
   check, encodeVariant, expect, expectIspring, FUZZ_RUNS, headerText, mutateToken, nastyString, tokenEdits, wellFormed,
-  type Answer, type IspringFormat
+  type Answer, type IspringFormat, editForm
 } from './support.js'
 
 interface FixtureUser { userId: string, login: string, email: string, password: string, role: string, departmentId: string, state?: string, groups?: string[], manageableDepartmentIds?: string[] }
@@ -206,15 +206,7 @@ t.test('POST /api/v3/token with generated form bodies and headers: 400 for a mal
   const accountHeader = fc.constantFrom<string | undefined>(undefined, undefined, DEMO.accountUrl, INITECH_URL, 'https://nope.ispringlearn.com')
 
   await check(t, fc.asyncProperty(scenario, fc.array(edit, { maxLength: 3 }), contentType, ACCEPTS, accountHeader, async (base, edits, type, accept, account) => {
-    const fields = base.map(([n, v]) => [n, v] as [string, string])
-    for (const e of edits) {
-      if (e.kind === 'drop' && fields.length > 0) fields.splice(e.at % fields.length, 1)
-      else if (e.kind === 'set' && fields.length > 0) (fields[e.at % fields.length] as [string, string])[1] = e.value
-      else if (e.kind === 'add') { if (e.first) fields.unshift([e.name, e.value]); else fields.push([e.name, e.value]) }
-    }
-    const params = new URLSearchParams()
-    for (const [n, v] of fields) params.append(n, v)
-    const payload = params.toString()
+    const { fields, payload } = editForm(base, edits)
     const headers: Record<string, string> = {}
     if (type !== undefined) headers['content-type'] = type
     if (accept !== undefined) headers.accept = accept

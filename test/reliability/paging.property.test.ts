@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import type { MockServer } from '../../src/app.js'
 import { build, CONCUR, form } from '../helper.js'
-import { check, expect, expectConcurRest, expectIspring, scaled, xmlText, type IspringFormat } from './support.js'
+import { check, expect, expectConcurRest, expectIspring, scaled, xmlText, type IspringFormat, subtreeOf } from './support.js'
 
 const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase())
 
@@ -167,14 +167,7 @@ const account: fc.Arbitrary<Account> = tree.chain((departments) => fc.integer({ 
     users
   })))))
 
-function subtree (a: Account, id: string): Set<string> {
-  const out = new Set([id])
-  for (let grew = true; grew;) {
-    grew = false
-    for (const d of a.departments) if (d.parentId !== undefined && out.has(d.parentId) && !out.has(d.id)) { out.add(d.id); grew = true }
-  }
-  return out
-}
+const subtree = (a: Account, id: string): Set<string> => subtreeOf(a.departments, id)
 
 interface IFilters { departments?: string[], groups?: string[], logins?: string[], emails?: string[], userIds?: string[] }
 

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import type { MockServer } from '../../src/app.js'
 import { build } from '../helper.js'
-import { check, expect, expectIspring, scaled } from './support.js'
+import { check, expect, expectIspring, scaled, subtreeOf } from './support.js'
 
 const ROLES = ['owner', 'administrator', 'author', 'learner', 'department_administrator', 'publisher', 'custom'] as const
 type Role = typeof ROLES[number]
@@ -52,14 +52,7 @@ const account: fc.Arbitrary<Account> = fc.integer({ min: 1, max: 12 }).chain((co
     })))
   }))
 
-function subtree (a: Account, id: string): Set<string> {
-  const out = new Set([id])
-  for (let grew = true; grew;) {
-    grew = false
-    for (const d of a.departments) if (d.parentId !== undefined && out.has(d.parentId) && !out.has(d.id)) { out.add(d.id); grew = true }
-  }
-  return out
-}
+const subtree = (a: Account, id: string): Set<string> => subtreeOf(a.departments, id)
 
 /** Departments a caller may see; undefined for every department. */
 function scopeOf (a: Account, caller: User): Set<string> | undefined {

@@ -240,3 +240,31 @@ export function wellFormed (text: string): string {
 export const headerText = (maxLength = 40): fc.Arbitrary<string> =>
   fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constant(0x09), fc.integer({ min: 0x80, max: 0xff })).map((c) => String.fromCharCode(c)), maxLength })
     .map((s) => s.trim())
+
+/** Brute-force oracle: a department and all its descendants, from a flat list. */
+export function subtreeOf (departments: ReadonlyArray<{ id: string, parentId?: string }>, id: string): Set<string> {
+  const out = new Set([id])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const d of departments) if (d.parentId !== undefined && out.has(d.parentId) && !out.has(d.id)) { out.add(d.id); grew = true }
+  }
+  return out
+}
+
+export type FormEdit =
+  | { kind: 'drop', at: number }
+  | { kind: 'set', at: number, value: string }
+  | { kind: 'add', name: string, value: string, first: boolean }
+
+/** Applies generated edits to a form's fields; returns the fields and the encoded body. */
+export function editForm (base: ReadonlyArray<readonly [string, string]>, edits: readonly FormEdit[]): { fields: Array<[string, string]>, payload: string } {
+  const fields = base.map(([n, v]) => [n, v] as [string, string])
+  for (const e of edits) {
+    if (e.kind === 'drop' && fields.length > 0) fields.splice(e.at % fields.length, 1)
+    else if (e.kind === 'set' && fields.length > 0) (fields[e.at % fields.length] as [string, string])[1] = e.value
+    else if (e.kind === 'add') { if (e.first) fields.unshift([e.name, e.value]); else fields.push([e.name, e.value]) }
+  }
+  const params = new URLSearchParams()
+  for (const [n, v] of fields) params.append(n, v)
+  return { fields, payload: params.toString() }
+}
