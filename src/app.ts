@@ -4,6 +4,7 @@
  * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
+import { pino } from 'pino'
 import { resolveConfig, type MockOptions } from './config.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
@@ -40,7 +41,10 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   store.loadDirectories(dirs)
 
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Log lines go to stdout through an asynchronous destination: lines written while a write is
+    // in flight are batched into the next one (one syscall per burst, not one per request), an
+    // idle server still writes each line at once, and pino flushes what is pending on exit.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: pino.destination({ dest: 1, sync: false }) },
     logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: createUrlRewriter(VENDORS),
     forceCloseConnections: 'idle',

@@ -8,8 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FiredFault } from './faults.js'
 import { parseFaultHeader } from './faults.js'
-import { redactBody, redactHeaders, redactQuery } from './journal.js'
-import { pathInMount, rawQuery } from './routing.js'
+import { pathInMount } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
 export function vendorOf (vendors: readonly VendorModule[], request: FastifyRequest): VendorModule | undefined {
@@ -19,7 +18,11 @@ export function vendorOf (vendors: readonly VendorModule[], request: FastifyRequ
 
 /** The request path inside the vendor: mount and alias prefixes removed. */
 export function vendorPath (vendor: VendorModule, request: FastifyRequest): string {
-  const path = pathInMount(request, vendor.mount)
+  return vendorPathOf(vendor, request.url)
+}
+
+function vendorPathOf (vendor: VendorModule, url: string): string {
+  const path = pathInMount(url, vendor.mount)
   for (const alias of vendor.aliases ?? []) {
     if (path === alias || path.startsWith(`${alias}/`)) return path.slice(alias.length) || '/'
   }
@@ -29,18 +32,22 @@ export function vendorPath (vendor: VendorModule, request: FastifyRequest): stri
 export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: { vendors: readonly VendorModule[] }) => {
   const { faults, journal, clock } = app.mock
 
+  // One path function per vendor, made once, so a journal record holds references only.
+  const pathOf = new Map(vendors.map((v) => [v, (url: string) => vendorPathOf(v, url)]))
+
   function record (request: FastifyRequest, vendor: VendorModule, status: number, durationMs: number): void {
     journal.add({
-      time: new Date(clock.now()).toISOString(),
+      timeMs: clock.now(),
       vendor: vendor.name,
       tenant: request.mockTenant,
       method: request.method,
-      path: vendorPath(vendor, request),
-      query: redactQuery(rawQuery(request)),
-      headers: redactHeaders(request.headers),
-      ...(request.body !== undefined ? { body: redactBody(request.body) } : {}),
+      pathOf: pathOf.get(vendor) as (url: string) => string,
+      url: request.url,
+      rawUrl: request.raw.url ?? '',
+      headers: request.headers,
+      body: request.body,
       status,
-      durationMs: Math.round(durationMs * 100) / 100
+      durationMs
     })
   }
 

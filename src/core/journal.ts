@@ -72,31 +72,74 @@ export function redactBody (body: unknown): Record<string, unknown> | undefined 
   return out
 }
 
+/**
+ * What the control plane hands the journal for one request: references it already holds (the
+ * parsed header object, the parsed body, the raw URL) and numbers. Nothing is copied, redacted or
+ * formatted on the request path; `list` does that once per entry, when a test asks.
+ */
+export interface JournalRecord {
+  /** Epoch ms on the mock clock. */
+  timeMs: number
+  vendor: string
+  tenant: string | null
+  method: string
+  /** The vendor path, computed from `url` when the entry is first listed. */
+  pathOf: (url: string) => string
+  /** The request URL as routed (after Host routing); the path is taken from it. */
+  url: string
+  /** The URL as received; its query string is the one recorded. */
+  rawUrl: string
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+  status: number
+  durationMs: number
+}
+
+function materialize (id: number, r: JournalRecord): JournalEntry {
+  const q = r.rawUrl.indexOf('?')
+  const redacted = redactBody(r.body)
+  return {
+    id,
+    time: new Date(r.timeMs).toISOString(),
+    vendor: r.vendor,
+    tenant: r.tenant,
+    method: r.method,
+    path: r.pathOf(r.url),
+    query: redactQuery(q === -1 ? '' : r.rawUrl.slice(q + 1)),
+    headers: redactHeaders(r.headers),
+    ...(redacted !== undefined ? { body: redacted } : {}),
+    status: r.status,
+    durationMs: Math.round(r.durationMs * 100) / 100
+  }
+}
+
+type Slot = { id: number, record: JournalRecord | undefined, entry: JournalEntry | undefined }
+
 export class Journal {
   readonly size: number
-  readonly #entries: (JournalEntry | undefined)[]
+  readonly #slots: (Slot | undefined)[]
   #next = 0
   #count = 0
   #serial = 0
 
   constructor (size: number) {
     this.size = size
-    this.#entries = new Array<JournalEntry | undefined>(size)
+    this.#slots = new Array<Slot | undefined>(size)
   }
 
   get length (): number {
     return this.#count
   }
 
-  add (entry: Omit<JournalEntry, 'id'>): void {
+  add (record: JournalRecord): void {
     if (this.size === 0) return
-    this.#entries[this.#next] = { id: ++this.#serial, ...entry }
+    this.#slots[this.#next] = { id: ++this.#serial, record, entry: undefined }
     this.#next = (this.#next + 1) % this.size
     this.#count = Math.min(this.#count + 1, this.size)
   }
 
   clear (): void {
-    this.#entries.fill(undefined)
+    this.#slots.fill(undefined)
     this.#next = 0
     this.#count = 0
   }
@@ -106,7 +149,13 @@ export class Journal {
     const out: JournalEntry[] = []
     const limit = filter.limit ?? this.size
     for (let i = 1; i <= this.#count && out.length < limit; i++) {
-      const entry = this.#entries[(this.#next - i + this.size) % this.size] as JournalEntry
+      const slot = this.#slots[(this.#next - i + this.size) % this.size] as Slot
+      if (slot.entry === undefined) {
+        // Materialized once; the raw references are dropped so the slot holds only the entry.
+        slot.entry = materialize(slot.id, slot.record as JournalRecord)
+        slot.record = undefined
+      }
+      const entry = slot.entry
       if (filter.vendor !== undefined && entry.vendor !== filter.vendor) continue
       if (filter.tenant !== undefined && entry.tenant !== filter.tenant) continue
       if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue

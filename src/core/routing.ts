@@ -44,9 +44,8 @@ export function isHostRouted (request: FastifyRequest): boolean {
   return (request.raw as RoutedMessage)[ROUTED_MOUNT] !== undefined
 }
 
-/** The request path relative to the vendor mount, without the query string. */
-export function pathInMount (request: FastifyRequest, mount: string): string {
-  const url = request.url
+/** The path of `url` (a request's routed URL) relative to the vendor mount, without the query string. */
+export function pathInMount (url: string, mount: string): string {
   const q = url.indexOf('?')
   const path = q === -1 ? url : url.slice(0, q)
   return path.startsWith(mount) ? path.slice(mount.length) || '/' : path

@@ -66,7 +66,7 @@ export const concurVendor: VendorModule = {
   sendFault (request, reply, status, retryAfterSeconds, message) {
     const now = request.server.mock.clock.now()
     if (!reply.hasHeader(CORRELATION_HEADER)) reply.header(CORRELATION_HEADER, randomUUID())
-    if (status === 429) return sendRateLimited(reply, pathInMount(request, MOUNT), retryAfterSeconds ?? 1, now)
+    if (status === 429) return sendRateLimited(reply, pathInMount(request.url, MOUNT), retryAfterSeconds ?? 1, now)
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
     const phrase = message ?? STATUS_CODES[status] ?? 'Error'
     if (request.routeOptions.url?.endsWith('/oauth2/v0/token') === true) {
