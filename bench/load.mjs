@@ -9,9 +9,13 @@ const run = (options) => new Promise((resolve, reject) => {
 process.on('message', async ({ url, method, headers, body, connections, warmupSeconds, seconds }) => {
   const base = { url, method, headers, body, connections, pipelining: 1 }
   if (warmupSeconds > 0) await run({ ...base, duration: warmupSeconds })
+  if (seconds <= 0) {
+    process.send({ requestsPerSecond: 0, p50: 0, p99: 0, non2xx: 0, errors: 0, bytesPerRequest: 0 })
+    return
+  }
   const r = await run({ ...base, duration: seconds })
   process.send({
-    requestsPerSecond: r.requests.average,
+    requestsPerSecond: r.duration > 0 ? r.requests.total / r.duration : 0,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,

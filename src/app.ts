@@ -15,6 +15,7 @@ import { controlPlanePlugin, vendorOf } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
 import { lazyCompilersFactory } from './core/lazy-schemas.js'
 import { Journal } from './core/journal.js'
+import { PageCache } from './core/page-cache.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
@@ -77,6 +78,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     cursors: new CursorCodec(config.secret),
     journal: new Journal(config.journalSize),
     faults: new FaultEngine(config.seed),
+    pages: new PageCache(config.pageCacheMb * 1024 * 1024),
     startedAt: Date.now(),
     identify: async () => false
   })

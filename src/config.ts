@@ -18,6 +18,7 @@ export const MockOptionsSchema = Type.Object({
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info', description: 'pino log level' }),
   adminToken: Type.Optional(Type.String({ minLength: 1, description: 'When set, every /__admin call needs Authorization: Bearer <token>' })),
   journalSize: Type.Integer({ minimum: 0, maximum: 100_000, default: 1000, description: 'Request journal entries kept (0 disables the journal)' }),
+  pageCacheMb: Type.Integer({ minimum: 0, maximum: 4096, default: 16, description: 'Memory budget in MiB for whole list pages kept for repeated requests (0 disables the page cache)' }),
   seed: Type.Integer({ default: 0, description: 'Base seed for fault rules that give no seed of their own' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A request (line, headers and body) must arrive within this many ms, or it is answered 408 and its connection closed (slowloris guard)' }),
   secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })

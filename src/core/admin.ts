@@ -214,6 +214,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset' }
     }, async (_request, reply) => {
       store.reset()
+      app.mock.pages.clear()
       journal.clear()
       faults.clear()
       clock.reset()

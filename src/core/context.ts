@@ -1,6 +1,6 @@
 /**
- * The shared state every vendor module reads: resolved config, the mock clock, the tenant store
- * and the page-cursor codec. Registered once on the root instance (fastify-plugin, so it is
+ * The shared state every vendor module reads: resolved config, the mock clock, the tenant store,
+ * the page-cursor codec and the page cache. Registered once on the root instance (fastify-plugin, so it is
  * visible inside the encapsulated vendor plugins) as `app.mock`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -10,6 +10,7 @@ import type { MockClock } from './clock.js'
 import type { CursorCodec } from './cursor.js'
 import type { FaultEngine } from './faults.js'
 import type { Journal } from './journal.js'
+import type { PageCache } from './page-cache.js'
 import type { TenantStore } from './tenants.js'
 
 export interface MockContext {
@@ -19,6 +20,8 @@ export interface MockContext {
   cursors: CursorCodec
   journal: Journal
   faults: FaultEngine
+  /** Whole list answers by a key that names their directory's version (page-cache.ts). */
+  pages: PageCache
   /** Real time the app was built (uptime). */
   startedAt: number
   /**

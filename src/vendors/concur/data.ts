@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
+import { DirectoryVersion } from '../../core/page-cache.js'
 import { namePools, seededRandom } from '../../core/random.js'
 import { Compile } from 'typebox/compile'
 import { ConcurTenantFileSchema, ConcurUserFixtureSchema, ConcurUserPatchSchema, type ConcurTenantFile, type ConcurUser, type ConcurUserFixture } from './schemas.js'
@@ -60,6 +61,8 @@ const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
 /** The users of one company in creation order, with lazily built filter indexes. */
 export class UserDirectory {
   readonly users: ConcurUser[]
+  /** Moves on every change: cached pages of an older version are never served. */
+  readonly version = new DirectoryVersion()
   #indexes: Map<Filterable, Map<string, number[]>> | undefined
   #active: { true: number[], false: number[] } | undefined
 
@@ -109,6 +112,7 @@ export class UserDirectory {
   }
 
   #invalidate (): void {
+    this.version.bump()
     this.#indexes = undefined
     this.#active = undefined
   }

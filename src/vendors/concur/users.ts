@@ -18,6 +18,7 @@ const ALLOWED = new Set(['offset', 'limit', 'isactive', ...FILTERABLE])
 const DIGITS = /^[0-9]+$/
 const COMMA = Buffer.from(',')
 const CLOSE = Buffer.from(']}')
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 type Filter = { name: typeof FILTERABLE[number], key: string }
 
@@ -72,10 +73,15 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
     const found = await auth.authenticate(request)
     if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', clock.now())
     if (await app.mock.identify(request, reply, found.tenant.id)) return reply
-    const query = parseUsersQuery(rawQuery(request))
-    if (query === undefined) return sendMessageError(reply, 400, 'invalid query params', clock.now())
     const { company } = found
     const directory = company.directory
+    // The page depends on the directory's contents and the raw query only (company is fixed).
+    const raw = rawQuery(request)
+    const key = `${directory.version.key}|${raw}`
+    const cached = app.mock.pages.get(key)
+    if (cached !== undefined) return reply.type(JSON_TYPE).send(cached)
+    const query = parseUsersQuery(raw)
+    if (query === undefined) return sendMessageError(reply, 400, 'invalid query params', clock.now())
     const { positions, total } = matchUsers(directory, query)
     const end = Math.min(total, query.offset + query.limit)
     const parts: Buffer[] = [Buffer.from(`{"total":${total},"offset":${query.offset},"limit":${query.limit},"company":${company.companyJson},"Items":[`)]
@@ -84,7 +90,9 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
       parts.push(directory.json(positions === undefined ? i : positions[i] as number))
     }
     parts.push(CLOSE)
-    return reply.type('application/json; charset=utf-8').send(Buffer.concat(parts))
+    const page = Buffer.concat(parts)
+    app.mock.pages.set(key, page)
+    return reply.type(JSON_TYPE).send(page)
   }
   const schema = {
     summary: 'Get Users Bulk API: list the company\'s users (offset paging, filters)',

@@ -7,6 +7,7 @@
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
  */
 import type { Department, Group, IspringUser } from './data.js'
+import { DirectoryVersion } from '../../core/page-cache.js'
 import type { Format } from './negotiation.js'
 import { unionSorted } from './paging.js'
 import { SCOPED_ROLES, scopeOf, type Scope } from './permissions.js'
@@ -42,6 +43,8 @@ export class Directory {
   readonly departments: readonly Department[]
   readonly groups: readonly Group[]
   readonly users: IspringUser[] = []
+  /** Moves on every change: cached pages of an older version are never served. */
+  readonly version = new DirectoryVersion()
   readonly #departmentById = new Map<string, number>()
   readonly #groupById = new Map<string, number>()
   readonly #descendants = new Map<string, ReadonlySet<string>>()
@@ -228,6 +231,7 @@ export class Directory {
   }
 
   #changed (): void {
+    this.version.bump()
     if (this.#subtrees.size > 0) this.#subtrees = new Map()
     if (this.#queries.size > 0) this.#queries = new Map()
   }

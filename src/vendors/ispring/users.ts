@@ -76,14 +76,21 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
   const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const caller = await auth.caller(request, reply)
     if (caller === undefined) return reply
+    const { directory, scope } = caller
+    const format = formatOf(request)
+    // Everything the answer depends on: the directory's contents, who asks (account and scope:
+    // they bind the next page token too), the endpoint, the format and the raw query.
+    const raw = rawQuery(request)
+    const key = `${directory.version.key}|${caller.tenant.id}|${caller.account.accountUrl}|${scope.key}|${version}|${format}|${raw}`
+    const cached = app.mock.pages.get(key)
+    if (cached !== undefined) return sendFormatted(reply, 200, format, cached)
     let query
     try {
-      query = parseUsersQuery(rawQuery(request), version)
+      query = parseUsersQuery(raw, version)
     } catch (err) {
       if (err instanceof ParamError) return sendBadRequest(request, reply, err.message)
       throw err
     }
-    const { directory, scope } = caller
     if (!scope.all && query.filters.departments?.some((d) => !scope.departments.has(d)) === true) return sendError(request, reply, 403)
     const binding = pageBinding({
       tenantId: caller.tenant.id,
@@ -96,10 +103,11 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
     const start = pageStart(request, reply, query.pageToken, binding)
     if (start === undefined) return reply
     const page = pageOf(matchUsers(directory, query.filters, scope), directory.users.length, start, query.pageSize)
-    const format = formatOf(request)
     const items = page.positions.map((p) => directory.userFragment(p, version, format))
     const next = page.next === undefined ? undefined : app.mock.cursors.seal(page.next, binding)
-    return sendFormatted(reply, 200, format, listBody(format, 'userProfiles', items, next))
+    const body = listBody(format, 'userProfiles', items, next)
+    app.mock.pages.set(key, body)
+    return sendFormatted(reply, 200, format, body)
   }
 
   const description = 'XML unless Accept asks for application/json. Array parameters repeat with their brackets ' +
