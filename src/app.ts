@@ -4,7 +4,6 @@
  * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
-import { pino } from 'pino'
 import { resolveConfig, type MockOptions } from './config.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
@@ -15,6 +14,7 @@ import { controlPlanePlugin, vendorOf } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
 import { lazyCompilersFactory } from './core/lazy-schemas.js'
 import { Journal } from './core/journal.js'
+import { batchedStdout } from './core/log-stream.js'
 import { PageCache } from './core/page-cache.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter } from './core/routing.js'
@@ -42,10 +42,8 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   store.loadDirectories(dirs)
 
   const app = Fastify({
-    // Log lines go to stdout through an asynchronous destination: lines written while a write is
-    // in flight are batched into the next one (one syscall per burst, not one per request), an
-    // idle server still writes each line at once, and pino flushes what is pending on exit.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: pino.destination({ dest: 1, sync: false }) },
+    // Log lines go to stdout in batches (core/log-stream.ts): not one syscall per request.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: batchedStdout() },
     logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: createUrlRewriter(VENDORS),
     forceCloseConnections: 'idle',

@@ -53,6 +53,8 @@ async function main (): Promise<void> {
 
   const config = app.mock.config
   await app.listen({ port: config.port, host: config.host })
+  // "Server listening at ..." is what scripts wait for: out now, not with the next batch.
+  ;(app.log as typeof app.log & { flush?: () => void }).flush?.()
 }
 
 await main()

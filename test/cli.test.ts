@@ -67,3 +67,38 @@ t.test('starts, answers /health, and exits 0 on SIGTERM', async (t) => {
   child.kill('SIGTERM')
   t.equal(await exit, 0)
 })
+
+t.test('log lines: batched, yet a quiet server\'s line comes out by itself, and none is lost at exit', async (t) => {
+  const child = spawn(process.execPath, [SERVER, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
+  const waitFor = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = (): void => {
+      const m = pattern.exec(out)
+      if (m === null) return
+      child.stdout.off('data', check)
+      resolve(m)
+    }
+    child.stdout.on('data', check)
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
+    check()
+  })
+  const address = (await waitFor(/"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/))[1] as string
+  const requestLines = (): Array<{ url: string, status: number }> => out.split('\n').filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l))
+
+  t.equal((await fetch(`${address}/health?first`)).status, 200)
+  await waitFor(/"url":"\/health\?first"/)
+  t.same(requestLines().map((l) => [l.url, l.status]), [['/health?first', 200]], 'the line of a single request arrives with no more traffic')
+
+  const urls = Array.from({ length: 400 }, (_, i) => `/health?n=${i}`)
+  for (let i = 0; i < urls.length; i += 20) {
+    await Promise.all(urls.slice(i, i + 20).map(async (u) => { await (await fetch(address + u)).arrayBuffer() }))
+  }
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve))
+  child.kill('SIGTERM')
+  t.equal(await exit, 0)
+  const logged = requestLines().map((l) => l.url)
+  t.equal(logged.length, 401, 'every request has its line')
+  t.same(new Set(logged), new Set(['/health?first', ...urls]))
+  t.match(out, /"msg":"shutting down"/)
+})

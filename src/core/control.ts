@@ -8,12 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FiredFault } from './faults.js'
 import { parseFaultHeader } from './faults.js'
-import { pathInMount } from './routing.js'
+import { pathInMount, underPrefix } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
 export function vendorOf (vendors: readonly VendorModule[], request: FastifyRequest): VendorModule | undefined {
   const url = request.url
-  return vendors.find((v) => url === v.mount || url.startsWith(`${v.mount}/`) || url.startsWith(`${v.mount}?`))
+  return vendors.find((v) => underPrefix(url, v.mount))
 }
 
 /** The request path inside the vendor: mount and alias prefixes removed. */

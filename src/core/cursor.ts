@@ -9,9 +9,20 @@
 import { fromBase64UrlStrict, hmac, sameBytes, toBase64Url } from './encoding.js'
 
 const MAC_BYTES = 16
+/** Sealed and opened cursors remembered (a client walking pages asks for the same ones again). */
+const MEMO_SIZE = 4096
+
+function remember<V> (memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string)
+  memo.set(key, value)
+  return value
+}
 
 export class CursorCodec {
   readonly #secret: string
+  /** position + binding → token; token + binding → position, for valid tokens only. */
+  readonly #sealed = new Map<string, string>()
+  readonly #opened = new Map<string, number>()
 
   constructor (secret: string) {
     this.#secret = `cursor:${secret}`
@@ -19,6 +30,11 @@ export class CursorCodec {
 
   /** Seals `position` (a non-negative integer) to `binding`. */
   seal (position: number, binding: string): string {
+    const key = `${position}\u0000${binding}`
+    return this.#sealed.get(key) ?? remember(this.#sealed, key, this.#seal(position, binding))
+  }
+
+  #seal (position: number, binding: string): string {
     const body = Buffer.from(String(position), 'utf8')
     const mac = hmac(this.#secret, body.toString('utf8'), binding).subarray(0, MAC_BYTES)
     return toBase64Url(Buffer.concat([body, mac]))
@@ -26,6 +42,14 @@ export class CursorCodec {
 
   /** The position sealed in `token` for this `binding`, or undefined for any other token. */
   open (token: string, binding: string): number | undefined {
+    const key = `${token}\u0000${binding}`
+    const known = this.#opened.get(key)
+    if (known !== undefined) return known
+    const position = this.#open(token, binding)
+    return position === undefined ? undefined : remember(this.#opened, key, position)
+  }
+
+  #open (token: string, binding: string): number | undefined {
     const bytes = fromBase64UrlStrict(token)
     if (bytes === undefined || bytes.length <= MAC_BYTES || bytes.length > MAC_BYTES + 16) return undefined
     const body = bytes.subarray(0, bytes.length - MAC_BYTES).toString('utf8')

@@ -20,8 +20,15 @@ export function hostName (hostHeader: string | undefined): string {
   return colon === -1 ? host : host.slice(0, colon)
 }
 
+/** True when `url` is `prefix` itself or lies under it (`prefix/...` or `prefix?...`); no allocation. */
+export function underPrefix (url: string, prefix: string): boolean {
+  if (!url.startsWith(prefix)) return false
+  const next = url.charCodeAt(prefix.length)
+  return Number.isNaN(next) || next === 0x2f || next === 0x3f
+}
+
 function isReserved (url: string): boolean {
-  return RESERVED.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))
+  return RESERVED.some((p) => underPrefix(url, p))
 }
 
 export function createUrlRewriter (vendors: ReadonlyArray<{ mount: string, hostSuffixes: string[] }>) {

@@ -17,9 +17,24 @@ export function formatOf (request: FastifyRequest): Format {
   return formatOfAccept(request.headers.accept)
 }
 
+/** Formats of Accept values seen (clients send the same few values again and again). */
+const KNOWN_ACCEPT = new Map<string, Format>()
+const KNOWN_ACCEPT_SIZE = 256
+
 /** The same rule on a bare Accept value (for answers written before Fastify has a request). */
 export function formatOfAccept (accept: string | undefined): Format {
-  if (typeof accept !== 'string' || !accept.toLowerCase().includes('application/json')) return 'xml'
+  if (typeof accept !== 'string') return 'xml'
+  let format = KNOWN_ACCEPT.get(accept)
+  if (format === undefined) {
+    format = negotiate(accept)
+    if (KNOWN_ACCEPT.size >= KNOWN_ACCEPT_SIZE) KNOWN_ACCEPT.delete(KNOWN_ACCEPT.keys().next().value as string)
+    KNOWN_ACCEPT.set(accept, format)
+  }
+  return format
+}
+
+function negotiate (accept: string): Format {
+  if (!accept.toLowerCase().includes('application/json')) return 'xml'
   for (const range of accept.split(',')) {
     const [type = '', ...params] = range.split(';')
     if (type.trim().toLowerCase() !== 'application/json') continue
