@@ -41,9 +41,10 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   ]
   store.loadDirectories(dirs)
 
+  const logStream = config.logLevel === 'silent' ? undefined : batchedStdout()
   const app = Fastify({
     // Log lines go to stdout in batches (core/log-stream.ts): not one syscall per request.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: batchedStdout() },
+    logger: logStream === undefined ? false : { level: config.logLevel, stream: logStream },
     logController: new LogController({ disableRequestLogging: true }),
     rewriteUrl: createUrlRewriter(VENDORS),
     forceCloseConnections: 'idle',
@@ -86,6 +87,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   // On close, in-flight answers end their keep-alive connection, or close() would wait for it.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
+  app.addHook('onClose', async () => { logStream?.end() })
   // Per-request hooks are callback-style: no promise per request on the hot path.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-mock-server', SERVER_ID)

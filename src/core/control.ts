@@ -36,19 +36,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
   const pathOf = new Map(vendors.map((v) => [v, (url: string) => vendorPathOf(v, url)]))
 
   function record (request: FastifyRequest, vendor: VendorModule, status: number, durationMs: number): void {
-    journal.add({
-      timeMs: clock.now(),
-      vendor: vendor.name,
-      tenant: request.mockTenant,
-      method: request.method,
-      pathOf: pathOf.get(vendor) as (url: string) => string,
-      url: request.url,
-      rawUrl: request.raw.url ?? '',
-      headers: request.headers,
-      body: request.body,
-      status,
-      durationMs
-    })
+    journal.add(request, vendor.name, pathOf.get(vendor) as (url: string) => string, status, durationMs, clock.now())
   }
 
   /** Carries out a fired fault; true when it answered or dropped the request. */

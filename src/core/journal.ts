@@ -34,15 +34,6 @@ const REDACTED = '[redacted]'
 const SECRET_HEADERS = new Set(['authorization', 'x-auth-password', 'cookie', 'proxy-authorization'])
 const SECRET_FIELD = /secret|password|token|assertion|code_verifier/i
 
-export function redactHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    out[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value
-  }
-  return out
-}
-
 /** Names that look like a credential, or anything percent-encoded: the query needs a closer look. */
 const MAYBE_SECRET_QUERY = /secret|password|token|assertion|code_verifier|%/i
 
@@ -73,73 +64,133 @@ export function redactBody (body: unknown): Record<string, unknown> | undefined 
 }
 
 /**
- * What the control plane hands the journal for one request: references it already holds (the
- * parsed header object, the parsed body, the raw URL) and numbers. Nothing is copied, redacted or
- * formatted on the request path; `list` does that once per entry, when a test asks.
+ * Strings the journal keeps are shared: a client sends the same Host, Accept and User-Agent (and
+ * often the same URL) again and again, and a retained copy per request is what would make the
+ * journal's memory churn (each entry outlives V8's young generation and dies in the old one).
  */
-export interface JournalRecord {
-  /** Epoch ms on the mock clock. */
-  timeMs: number
-  vendor: string
-  tenant: string | null
+const INTERNED_MAX = 4096
+const interned = new Map<string, string>()
+
+function intern (text: string): string {
+  const known = interned.get(text)
+  if (known !== undefined) return known
+  if (interned.size < INTERNED_MAX && text.length <= 512) interned.set(text, text)
+  return text
+}
+
+/** Header pairs kept in place per slot; a request with more keeps its extra pairs in an array. */
+const HEADER_PAIRS = 12
+
+/** What the control plane hands the journal for one request: what it already holds. */
+export interface JournalRequest {
   method: string
-  /** The vendor path, computed from `url` when the entry is first listed. */
-  pathOf: (url: string) => string
-  /** The request URL as routed (after Host routing); the path is taken from it. */
+  /** The URL as routed (after Host routing); the path is taken from it. */
   url: string
   /** The URL as received; its query string is the one recorded. */
-  rawUrl: string
+  raw: { url?: string | undefined }
   headers: Record<string, string | string[] | undefined>
-  body: unknown
-  status: number
-  durationMs: number
+  body?: unknown
+  mockTenant: string | null
 }
 
-function materialize (id: number, r: JournalRecord): JournalEntry {
-  const q = r.rawUrl.indexOf('?')
-  const redacted = redactBody(r.body)
-  return {
-    id,
-    time: new Date(r.timeMs).toISOString(),
-    vendor: r.vendor,
-    tenant: r.tenant,
-    method: r.method,
-    path: r.pathOf(r.url),
-    query: redactQuery(q === -1 ? '' : r.rawUrl.slice(q + 1)),
-    headers: redactHeaders(r.headers),
-    ...(redacted !== undefined ? { body: redacted } : {}),
-    status: r.status,
-    durationMs: Math.round(r.durationMs * 100) / 100
-  }
-}
-
-type Slot = { id: number, record: JournalRecord | undefined, entry: JournalEntry | undefined }
-
+/**
+ * A fixed ring of slots stored column by column in arrays made once, so recording a request
+ * allocates next to nothing: numbers go into typed arrays, strings are references (interned, or
+ * the redaction marker for credentials). The entry objects a test reads (ISO time, vendor path,
+ * redacted query and body, header object) are made by `list`, once per entry.
+ */
 export class Journal {
   readonly size: number
-  readonly #slots: (Slot | undefined)[]
   #next = 0
   #count = 0
   #serial = 0
+  readonly #id: Float64Array
+  readonly #time: Float64Array
+  readonly #duration: Float64Array
+  readonly #status: Int32Array
+  readonly #headerCount: Int32Array
+  readonly #vendor: string[]
+  readonly #tenant: Array<string | null>
+  readonly #method: string[]
+  readonly #pathOf: Array<(url: string) => string>
+  readonly #url: string[]
+  readonly #rawUrl: string[]
+  readonly #body: unknown[]
+  /** HEADER_PAIRS × 2 strings per slot: name, value, name, value... */
+  readonly #headers: string[]
+  readonly #moreHeaders: Array<string[] | undefined>
+  readonly #entry: Array<JournalEntry | undefined>
 
   constructor (size: number) {
     this.size = size
-    this.#slots = new Array<Slot | undefined>(size)
+    this.#id = new Float64Array(size)
+    this.#time = new Float64Array(size)
+    this.#duration = new Float64Array(size)
+    this.#status = new Int32Array(size)
+    this.#headerCount = new Int32Array(size)
+    const strings = (): string[] => new Array<string>(size).fill('')
+    this.#vendor = strings()
+    this.#tenant = new Array<string | null>(size).fill(null)
+    this.#method = strings()
+    this.#pathOf = new Array<(url: string) => string>(size).fill((url) => url)
+    this.#url = strings()
+    this.#rawUrl = strings()
+    this.#body = new Array<unknown>(size).fill(undefined)
+    this.#headers = new Array<string>(size * HEADER_PAIRS * 2).fill('')
+    this.#moreHeaders = new Array<string[] | undefined>(size).fill(undefined)
+    this.#entry = new Array<JournalEntry | undefined>(size).fill(undefined)
   }
 
   get length (): number {
     return this.#count
   }
 
-  add (record: JournalRecord): void {
+  /** Records a request; `pathOf` turns its routed URL into the vendor path when listed. */
+  add (request: JournalRequest, vendor: string, pathOf: (url: string) => string, status: number, durationMs: number, timeMs: number): void {
     if (this.size === 0) return
-    this.#slots[this.#next] = { id: ++this.#serial, record, entry: undefined }
-    this.#next = (this.#next + 1) % this.size
+    const i = this.#next
+    this.#id[i] = ++this.#serial
+    this.#time[i] = timeMs
+    this.#duration[i] = durationMs
+    this.#status[i] = status
+    this.#vendor[i] = vendor
+    this.#tenant[i] = request.mockTenant
+    this.#method[i] = request.method
+    this.#pathOf[i] = pathOf
+    const rawUrl = intern(request.raw.url ?? '')
+    this.#rawUrl[i] = rawUrl
+    this.#url[i] = request.url === request.raw.url ? rawUrl : intern(request.url)
+    this.#body[i] = request.body
+    this.#entry[i] = undefined
+    this.#moreHeaders[i] = undefined
+    const headers = request.headers
+    const base = i * HEADER_PAIRS * 2
+    let n = 0
+    for (const name in headers) {
+      const value = headers[name]
+      if (value === undefined) continue
+      const kept = SECRET_HEADERS.has(name) ? REDACTED : intern(typeof value === 'string' ? value : value.join(', '))
+      if (n < HEADER_PAIRS) {
+        this.#headers[base + 2 * n] = name
+        this.#headers[base + 2 * n + 1] = kept
+      } else {
+        const more = this.#moreHeaders[i] ?? (this.#moreHeaders[i] = [])
+        more.push(name, kept)
+      }
+      n++
+    }
+    this.#headerCount[i] = n
+    this.#next = (i + 1) % this.size
     this.#count = Math.min(this.#count + 1, this.size)
   }
 
   clear (): void {
-    this.#slots.fill(undefined)
+    this.#body.fill(undefined)
+    this.#entry.fill(undefined)
+    this.#moreHeaders.fill(undefined)
+    this.#headers.fill('')
+    this.#url.fill('')
+    this.#rawUrl.fill('')
     this.#next = 0
     this.#count = 0
   }
@@ -148,22 +199,42 @@ export class Journal {
   list (filter: JournalFilter = {}): JournalEntry[] {
     const out: JournalEntry[] = []
     const limit = filter.limit ?? this.size
-    for (let i = 1; i <= this.#count && out.length < limit; i++) {
-      const slot = this.#slots[(this.#next - i + this.size) % this.size] as Slot
-      if (slot.entry === undefined) {
-        // Materialized once; the raw references are dropped so the slot holds only the entry.
-        slot.entry = materialize(slot.id, slot.record as JournalRecord)
-        slot.record = undefined
-      }
-      const entry = slot.entry
+    for (let k = 1; k <= this.#count && out.length < limit; k++) {
+      const i = (this.#next - k + this.size) % this.size
+      const entry = this.#entry[i] ?? (this.#entry[i] = this.#materialize(i))
       if (filter.vendor !== undefined && entry.vendor !== filter.vendor) continue
       if (filter.tenant !== undefined && entry.tenant !== filter.tenant) continue
       if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue
       if (filter.path !== undefined && entry.path !== filter.path) continue
       if (filter.status !== undefined && entry.status !== filter.status) continue
-      if (filter.since !== undefined && Date.parse(entry.time) < filter.since) continue
+      if (filter.since !== undefined && (this.#time[i] as number) < filter.since) continue
       out.push(entry)
     }
     return out
+  }
+
+  #materialize (i: number): JournalEntry {
+    const rawUrl = this.#rawUrl[i] as string
+    const q = rawUrl.indexOf('?')
+    const headers: Record<string, string> = {}
+    const base = i * HEADER_PAIRS * 2
+    const inPlace = Math.min(this.#headerCount[i] as number, HEADER_PAIRS)
+    for (let n = 0; n < inPlace; n++) headers[this.#headers[base + 2 * n] as string] = this.#headers[base + 2 * n + 1] as string
+    const more = this.#moreHeaders[i] ?? []
+    for (let n = 0; n < more.length; n += 2) headers[more[n] as string] = more[n + 1] as string
+    const body = redactBody(this.#body[i])
+    return {
+      id: this.#id[i] as number,
+      time: new Date(this.#time[i] as number).toISOString(),
+      vendor: this.#vendor[i] as string,
+      tenant: this.#tenant[i] as string | null,
+      method: this.#method[i] as string,
+      path: (this.#pathOf[i] as (url: string) => string)(this.#url[i] as string),
+      query: redactQuery(q === -1 ? '' : rawUrl.slice(q + 1)),
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      status: this.#status[i] as number,
+      durationMs: Math.round((this.#duration[i] as number) * 100) / 100
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface LogStream {
   write (line: string): boolean
   flush (): void
   flushSync (): void
+  /** Writes what is pending and stops the flush timer (the app closed). */
+  end (): void
 }
 
 export function batchedStdout (): LogStream {
@@ -23,7 +25,7 @@ export function batchedStdout (): LogStream {
     pending = false
     destination.flush()
   }
-  setInterval(flush, FLUSH_EVERY_MS).unref()
+  const timer = setInterval(flush, FLUSH_EVERY_MS).unref()
   return {
     write (line: string): boolean {
       pending = true
@@ -33,6 +35,10 @@ export function batchedStdout (): LogStream {
     flushSync (): void {
       pending = false
       destination.flushSync()
+    },
+    end (): void {
+      clearInterval(timer)
+      flush()
     }
   }
 }

@@ -140,6 +140,24 @@ t.test('the mock clock: read, advance, set; a token expires exactly at its lifet
   }
 })
 
+t.test('the journal keeps every header exactly, however many, and the ring wraps cleanly', async (t) => {
+  const app = await build(t, { journalSize: 3 })
+  const { access_token: token } = await concurToken(app)
+  const extra = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x-test-${String(i).padStart(2, '0')}`, `value ${i}`]))
+  const res = await app.inject({ method: 'GET', url: '/concur/users/?limit=1', headers: { ...extra, authorization: `Bearer ${token}`, 'x-auth-password': 'pw', cookie: 'c=1', 'x-multi': ['a', 'b'] } })
+  t.equal(res.statusCode, 200)
+  const [entry] = (await app.inject({ method: 'GET', url: '/__admin/requests?limit=1' })).json().requests
+  t.same(Object.fromEntries(Object.entries(entry.headers).filter(([name]) => name.startsWith('x-test-'))), extra, 'all 30 custom headers, in full')
+  t.match(entry.headers, { authorization: '[redacted]', 'x-auth-password': '[redacted]', cookie: '[redacted]', 'x-multi': 'a, b' })
+  for (let i = 0; i < 7; i++) await concurUsers(app, token, `limit=${i + 1}`)
+  const listed = (await app.inject({ method: 'GET', url: '/__admin/requests' })).json().requests
+  t.same(listed.map((r: { query: string }) => r.query), ['limit=7', 'limit=6', 'limit=5'], 'newest first, the oldest overwritten')
+  t.same(listed.map((r: { id: number }) => r.id), [listed[0].id, listed[0].id - 1, listed[0].id - 2])
+  t.notOk(Object.keys(listed[0].headers).some((name) => name.startsWith('x-test-')), 'no header of an overwritten request leaks into its slot')
+  const since = (await app.inject({ method: 'GET', url: `/__admin/requests?since=${encodeURIComponent(listed[1].time)}` })).json().requests
+  t.ok(since.length >= 2 && since.every((r: { time: string }) => r.time >= listed[1].time), 'since compares the recorded time')
+})
+
 t.test('the journal: newest first, filters, redaction, bounded size', async (t) => {
   const app = await build(t, { journalSize: 5 })
   const { access_token: token } = await concurToken(app)

@@ -58,12 +58,19 @@ const USER_JSON = new WeakMap<ConcurUser, Buffer>()
 /** Generated users per fixture object: a reset rebuilds a tenant from the same object. */
 const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
 
-/** The users of one company in creation order, with lazily built filter indexes. */
+/**
+ * One filter's index: normalized value → the position of its only user, or the positions (in
+ * creation order) when several share it. Most values are unique (logins, ids, emails), so most
+ * entries are a bare number rather than a one-element array.
+ */
+type FilterIndex = Map<string, number | number[]>
+
+/** The users of one company in creation order, with filter indexes built on first use, one per filter. */
 export class UserDirectory {
   readonly users: ConcurUser[]
   /** Moves on every change: cached pages of an older version are never served. */
   readonly version = new DirectoryVersion()
-  #indexes: Map<Filterable, Map<string, number[]>> | undefined
+  #indexes = new Map<Filterable, FilterIndex>()
   #active: { true: number[], false: number[] } | undefined
 
   constructor (users: ConcurUser[]) {
@@ -83,20 +90,21 @@ export class UserDirectory {
 
   /** Positions of users whose field equals `key` (already normalized with filterKey). */
   lookup (name: Filterable, key: string): readonly number[] {
-    if (this.#indexes === undefined) {
-      this.#indexes = new Map()
-      for (const field of FILTERABLE) this.#indexes.set(field, new Map())
-      this.users.forEach((user, position) => {
-        for (const field of FILTERABLE) {
-          const index = this.#indexes?.get(field) as Map<string, number[]>
-          const k = INDEXED[field](user)
-          const list = index.get(k)
-          if (list === undefined) index.set(k, [position])
-          else list.push(position)
-        }
-      })
+    let index = this.#indexes.get(name)
+    if (index === undefined) {
+      index = new Map()
+      const normalize = INDEXED[name]
+      for (let position = 0; position < this.users.length; position++) {
+        const k = normalize(this.users[position] as ConcurUser)
+        const found = index.get(k)
+        if (found === undefined) index.set(k, position)
+        else if (typeof found === 'number') index.set(k, [found, position])
+        else found.push(position)
+      }
+      this.#indexes.set(name, index)
     }
-    return this.#indexes.get(name)?.get(key) ?? []
+    const found = index.get(key)
+    return found === undefined ? [] : typeof found === 'number' ? [found] : found
   }
 
   /** Appends a user (admin API); indexes are rebuilt on next use. */
@@ -113,7 +121,7 @@ export class UserDirectory {
 
   #invalidate (): void {
     this.version.bump()
-    this.#indexes = undefined
+    this.#indexes = new Map()
     this.#active = undefined
   }
 
