@@ -5,7 +5,7 @@
 //   npm run bench -- [--seconds 10] [--warmup 3] [--connections 10] [--slices 2] [--only name,name] [--runs 10] [--uncached true|false]
 //
 // Each scenario warms the mock and the baseline, then measures them in alternating slices
-// (mock, baseline, mock, baseline, ...) that add up to --seconds each, so a drift in the
+// (mock, baseline, baseline, mock, ...) that add up to --seconds each, so a drift in the
 // machine's speed during the run touches both sides of a ratio alike.
 //
 // A load test repeats one URL, which the mock's page cache answers after the first request. So
@@ -164,8 +164,9 @@ async function measureRelative (url, request, refUrl, refRequest) {
   const a = []
   const b = []
   for (let i = 0; i < SLICES; i++) {
-    a.push(await load(url, request, 0, SECONDS / SLICES))
-    b.push(await load(refUrl, refRequest, 0, SECONDS / SLICES))
+    // A B, B A, A B...: a steady drift of the machine's speed cancels out.
+    const order = i % 2 === 0 ? [[a, url, request], [b, refUrl, refRequest]] : [[b, refUrl, refRequest], [a, url, request]]
+    for (const [into, u, r] of order) into.push(await load(u, r, 0, SECONDS / SLICES))
   }
   const [x, y] = [combine(a), combine(b)]
   return { requestsPerSecond: x.requestsPerSecond, refRequestsPerSecond: y.requestsPerSecond, ratio: x.requestsPerSecond / y.requestsPerSecond }
@@ -180,8 +181,8 @@ async function measurePair (mockUrl, baselineUrl, request) {
   const mock = []
   const baseline = []
   for (let i = 0; i < SLICES; i++) {
-    mock.push(await load(mockUrl, request, 0, SECONDS / SLICES))
-    baseline.push(await load(baselineUrl, request, 0, SECONDS / SLICES))
+    const order = i % 2 === 0 ? [[mock, mockUrl], [baseline, baselineUrl]] : [[baseline, baselineUrl], [mock, mockUrl]]
+    for (const [into, u] of order) into.push(await load(u, request, 0, SECONDS / SLICES))
   }
   return { m: combine(mock), b: combine(baseline) }
 }
