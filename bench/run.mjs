@@ -163,13 +163,15 @@ function combine (slices) {
 async function measureRelative (url, request, refUrl, refRequest) {
   const a = []
   const b = []
-  for (let i = 0; i < SLICES; i++) {
+  // At least four windows each: these ratios compare two noisy measurements of the same server.
+  const slices = Math.max(SLICES, 4)
+  for (let i = 0; i < slices; i++) {
     // A B, B A, A B...: a steady drift of the machine's speed cancels out.
     const order = i % 2 === 0 ? [[a, url, request], [b, refUrl, refRequest]] : [[b, refUrl, refRequest], [a, url, request]]
-    for (const [into, u, r] of order) into.push(await load(u, r, 0, SECONDS / SLICES))
+    for (const [into, u, r] of order) into.push(await load(u, r, 0, SECONDS / slices))
   }
   const [x, y] = [combine(a), combine(b)]
-  return { requestsPerSecond: x.requestsPerSecond, refRequestsPerSecond: y.requestsPerSecond, ratio: x.requestsPerSecond / y.requestsPerSecond }
+  return { requestsPerSecond: x.requestsPerSecond, refRequestsPerSecond: y.requestsPerSecond, ratio: x.requestsPerSecond / y.requestsPerSecond, slices: x.slicesRequestsPerSecond, refSlices: y.slicesRequestsPerSecond }
 }
 
 /** Warms both servers, then measures them in alternating slices. */
