@@ -12,7 +12,7 @@ import type { Socket } from 'node:net'
 import type { ConnectionError } from 'fastify'
 import type { MockClock } from './clock.js'
 import { SERVER_ID } from './package-info.js'
-import { hostName } from './routing.js'
+import { hostName, underPrefix } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
 /** Node's limit on the request line and headers together, set explicitly (not left to --max-http-header-size). */
@@ -59,7 +59,7 @@ function vendorFor (vendors: readonly VendorModule[], seen: SeenRequest): { vend
   const host = hostName(seen.headers.host)
   for (const vendor of vendors) {
     if (host !== '' && vendor.hostSuffixes.some((s) => host.endsWith(s))) return { vendor, path }
-    if (path === vendor.mount || path.startsWith(`${vendor.mount}/`)) return { vendor, path: path.slice(vendor.mount.length) || '/' }
+    if (underPrefix(path, vendor.mount)) return { vendor, path: path.slice(vendor.mount.length) || '/' }
   }
   return undefined
 }

@@ -24,7 +24,7 @@ export function vendorPath (vendor: VendorModule, request: FastifyRequest): stri
 function vendorPathOf (vendor: VendorModule, url: string): string {
   const path = pathInMount(url, vendor.mount)
   for (const alias of vendor.aliases ?? []) {
-    if (path === alias || path.startsWith(`${alias}/`)) return path.slice(alias.length) || '/'
+    if (underPrefix(path, alias)) return path.slice(alias.length) || '/'
   }
   return path
 }

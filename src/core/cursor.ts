@@ -6,17 +6,12 @@
  * against another query, edited, or made up fails `open` and the vendor answers 400.
  * Replicas sharing the secret accept each other's cursors; nothing is stored server-side.
  */
+import { setBounded } from './bounded.js'
 import { fromBase64UrlStrict, hmac, sameBytes, toBase64Url } from './encoding.js'
 
 const MAC_BYTES = 16
 /** Sealed and opened cursors remembered (a client walking pages asks for the same ones again). */
 const MEMO_SIZE = 4096
-
-function remember<V> (memo: Map<string, V>, key: string, value: V): V {
-  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string)
-  memo.set(key, value)
-  return value
-}
 
 export class CursorCodec {
   readonly #secret: string
@@ -31,7 +26,7 @@ export class CursorCodec {
   /** Seals `position` (a non-negative integer) to `binding`. */
   seal (position: number, binding: string): string {
     const key = `${position}\u0000${binding}`
-    return this.#sealed.get(key) ?? remember(this.#sealed, key, this.#seal(position, binding))
+    return this.#sealed.get(key) ?? setBounded(this.#sealed, key, this.#seal(position, binding), MEMO_SIZE)
   }
 
   #seal (position: number, binding: string): string {
@@ -46,7 +41,7 @@ export class CursorCodec {
     const known = this.#opened.get(key)
     if (known !== undefined) return known
     const position = this.#open(token, binding)
-    return position === undefined ? undefined : remember(this.#opened, key, position)
+    return position === undefined ? undefined : setBounded(this.#opened, key, position, MEMO_SIZE)
   }
 
   #open (token: string, binding: string): number | undefined {

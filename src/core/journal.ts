@@ -74,7 +74,11 @@ const interned = new Map<string, string>()
 function intern (text: string): string {
   const known = interned.get(text)
   if (known !== undefined) return known
-  if (interned.size < INTERNED_MAX && text.length <= 512) interned.set(text, text)
+  if (text.length > 512) return text
+  // Values seen once (request ids, trace headers) must not crowd out the repeated ones for good:
+  // when full, start over; the strings that repeat are back after a few requests.
+  if (interned.size >= INTERNED_MAX) interned.clear()
+  interned.set(text, text)
   return text
 }
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
+import { setBounded } from './bounded.js'
 import type { MockClock } from './clock.js'
 import { fromBase64UrlStrict } from './encoding.js'
 
@@ -59,9 +60,7 @@ export class JwtIssuer {
         algorithms: ['RS256'],
         currentDate: new Date(this.#clock.now())
       })
-      if (this.#verified.size >= JwtIssuer.CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string)
-      this.#verified.set(token, payload)
-      return payload
+      return setBounded(this.#verified, token, payload, JwtIssuer.CACHE_SIZE)
     } catch {
       return undefined
     }

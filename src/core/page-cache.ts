@@ -6,7 +6,6 @@
  * rules and the journal run for every request as before; only the page assembly is skipped.
  * Bounded by entries and bytes, least recently used first out, so memory stays flat.
  */
-export const PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
 export const PAGE_CACHE_MAX_ENTRIES = 512
 
 export class PageCache {
@@ -15,7 +14,8 @@ export class PageCache {
   readonly #entries = new Map<string, Buffer>()
   #bytes = 0
 
-  constructor (maxBytes = PAGE_CACHE_MAX_BYTES, maxEntries = PAGE_CACHE_MAX_ENTRIES) {
+  /** `maxBytes` comes from the pageCacheMb option (its default lives in config.ts). */
+  constructor (maxBytes: number, maxEntries = PAGE_CACHE_MAX_ENTRIES) {
     this.maxBytes = maxBytes
     this.maxEntries = maxEntries
   }

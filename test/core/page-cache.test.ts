@@ -98,3 +98,16 @@ t.test('the cache never crosses callers: scope, account and query are part of th
   const acme = await concurToken(app, 'acme')
   t.not((await concurUsers(app, acme.access_token, 'limit=1')).json().Items[0].ID, page.Items[0].ID, 'another company, another page')
 })
+
+t.test('PAGE_CACHE_MB 0 keeps nothing: every page is assembled, with the same bytes', async (t) => {
+  const app = await build(t, { pageCacheMb: 0 })
+  const cached = await build(t)
+  const owner = { ...demoLegacy('01'), ...JSON_ACCEPT }
+  const first = await ispringGet(app, '/users/v2?pageSize=3', owner)
+  const again = await ispringGet(app, '/users/v2?pageSize=3', owner)
+  const { access_token: token } = await concurToken(app)
+  t.equal((await concurUsers(app, token, 'limit=2')).statusCode, 200)
+  t.equal(app.mock.pages.size, 0, 'nothing cached')
+  t.equal(again.body, first.body)
+  t.equal((await ispringGet(cached, '/users/v2?pageSize=3', owner)).body, first.body, 'a cached answer is the same as an assembled one')
+})

@@ -6,6 +6,7 @@
  * v1 and v2) built on first use and dropped when the user changes.
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
  */
+import { setBounded } from '../../core/bounded.js'
 import type { Department, Group, IspringUser } from './data.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
 import type { Format } from './negotiation.js'
@@ -153,9 +154,7 @@ export class Directory {
   memo (key: string, compute: () => readonly number[]): readonly number[] {
     let list = this.#queries.get(key)
     if (list === undefined) {
-      list = compute()
-      if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.delete(this.#queries.keys().next().value as string)
-      this.#queries.set(key, list)
+      list = setBounded(this.#queries, key, compute(), QUERY_CACHE_SIZE)
     }
     return list
   }

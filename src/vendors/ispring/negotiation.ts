@@ -5,6 +5,7 @@
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { setBounded } from '../../core/bounded.js'
 import { XML_DECLARATION, xmlDocument, xmlElement, xmlList } from './xml.js'
 
 export type Format = 'json' | 'xml'
@@ -24,13 +25,7 @@ const KNOWN_ACCEPT_SIZE = 256
 /** The same rule on a bare Accept value (for answers written before Fastify has a request). */
 export function formatOfAccept (accept: string | undefined): Format {
   if (typeof accept !== 'string') return 'xml'
-  let format = KNOWN_ACCEPT.get(accept)
-  if (format === undefined) {
-    format = negotiate(accept)
-    if (KNOWN_ACCEPT.size >= KNOWN_ACCEPT_SIZE) KNOWN_ACCEPT.delete(KNOWN_ACCEPT.keys().next().value as string)
-    KNOWN_ACCEPT.set(accept, format)
-  }
-  return format
+  return KNOWN_ACCEPT.get(accept) ?? setBounded(KNOWN_ACCEPT, accept, negotiate(accept), KNOWN_ACCEPT_SIZE)
 }
 
 function negotiate (accept: string): Format {
