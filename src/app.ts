@@ -5,6 +5,7 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import { resolveConfig, type MockOptions } from './config.js'
+import { Changes } from './core/changes.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
@@ -70,14 +71,18 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     }
   })
 
+  const journal = new Journal(config.journalSize)
+  const faults = new FaultEngine(config.seed)
+  const pages = new PageCache(config.pageCacheMb * 1024 * 1024)
   await app.register(mockContextPlugin, {
     config,
     clock,
     store,
+    changes: new Changes({ store, clock, faults, journal, pages, maxUsers: config.maxUsers }),
     cursors: new CursorCodec(config.secret),
-    journal: new Journal(config.journalSize),
-    faults: new FaultEngine(config.seed),
-    pages: new PageCache(config.pageCacheMb * 1024 * 1024),
+    journal,
+    faults,
+    pages,
     startedAt: Date.now(),
     identify: async () => false
   })

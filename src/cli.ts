@@ -17,6 +17,7 @@ export const CLI_OPTIONS: OptionSpec[] = [
   { flag: 'admin-token', env: 'ADMIN_TOKEN', key: 'adminToken', kind: 'string', help: 'protect /__admin with Authorization: Bearer <token> (default: open)' },
   { flag: 'journal-size', env: 'JOURNAL_SIZE', key: 'journalSize', kind: 'integer', help: 'request journal entries kept (default 1000; 0 disables)' },
   { flag: 'page-cache-mb', env: 'PAGE_CACHE_MB', key: 'pageCacheMb', kind: 'integer', help: 'MiB of list pages kept for repeated requests (default 16; 0 disables)' },
+  { flag: 'max-users', env: 'MAX_USERS', key: 'maxUsers', kind: 'integer', help: 'user budget across all tenants (default 2000000, about 1 GB of heap)' },
   { flag: 'seed', env: 'SEED', key: 'seed', kind: 'integer', help: 'base seed of fault rules without a seed of their own (default 0)' },
   { flag: 'request-timeout-ms', env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', kind: 'integer', help: 'a request must arrive within this many ms, else 408 and the connection closes (default 30000)' },
   { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page tokens (a fixed development default)' }

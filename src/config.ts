@@ -19,6 +19,7 @@ export const MockOptionsSchema = Type.Object({
   adminToken: Type.Optional(Type.String({ minLength: 1, description: 'When set, every /__admin call needs Authorization: Bearer <token>' })),
   journalSize: Type.Integer({ minimum: 0, maximum: 100_000, default: 1000, description: 'Request journal entries kept (0 disables the journal)' }),
   pageCacheMb: Type.Integer({ minimum: 0, maximum: 4096, default: 16, description: 'Memory budget in MiB for whole list pages kept for repeated requests (0 disables the page cache)' }),
+  maxUsers: Type.Integer({ minimum: 0, default: 2_000_000, description: 'User budget: most users all tenants together may hold (about 500 bytes each); creating a tenant or adding users beyond it is refused with 422. Fixture files count but are never refused. Raise it together with Node\'s heap (--max-old-space-size).' }),
   seed: Type.Integer({ default: 0, description: 'Base seed for fault rules that give no seed of their own' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A request (line, headers and body) must arrive within this many ms, or it is answered 408 and its connection closed (slowloris guard)' }),
   secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })

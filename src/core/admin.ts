@@ -4,33 +4,21 @@
  * here and never under a vendor prefix (WireMock's /__admin, LocalStack's /_aws). When
  * ADMIN_TOKEN is set every call needs `Authorization: Bearer <token>`.
  */
-import { STATUS_CODES } from 'node:http'
-import createError from '@fastify/error'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { hmac, sameBytes } from './encoding.js'
-import { FaultRuleSchema, faultRuleProblem, type FaultRuleInput } from './faults.js'
-import { FixtureError, FixtureProblem, jsonPath, schemaMessage, TenantConflictError, type Tenant, type TenantKind } from './tenants.js'
+import {
+  AdminRouteNotFound, AdminUnauthorized, fixtureFailure, InvalidClock, InvalidFault, InvalidQuery, MockErrorSchema, sendMockError, TenantNotFound
+} from './errors.js'
+import { FaultRuleSchema, faultRuleProblem } from './faults.js'
+import { FixtureError, jsonPath, schemaMessage, type Tenant } from './tenants.js'
 import { PACKAGE_VERSION } from './package-info.js'
+import type { Json } from './changes.js'
 import type { VendorModule } from './vendor.js'
 
-export const AdminUnauthorized = createError('MOCK_ADMIN_UNAUTHORIZED', 'Authorization: Bearer <ADMIN_TOKEN> is required for the admin API', 401)
-export const TenantNotFound = createError('MOCK_TENANT_NOT_FOUND', 'No %s tenant "%s". GET /__admin/tenants lists them.', 404)
-export const UserNotFound = createError('MOCK_USER_NOT_FOUND', 'No user "%s" in %s tenant "%s"', 404)
-export const InvalidFixture = createError('MOCK_INVALID_FIXTURE', '%s', 400)
-export const TenantConflict = createError('MOCK_TENANT_CONFLICT', '%s', 409)
-export const InvalidFault = createError('MOCK_INVALID_FAULT', 'Invalid fault rule: %s', 400)
-export const FaultNotFound = createError('MOCK_FAULT_NOT_FOUND', 'No fault rule "%s"', 404)
-export const InvalidClock = createError('MOCK_INVALID_CLOCK', 'Send {"advanceSeconds": <number>} or {"now": "<ISO-8601 date-time>"}: %s', 400)
-
-const ErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-  issues: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() })))
-})
+const ErrorSchema = MockErrorSchema
 const HealthSchema = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
@@ -46,6 +34,7 @@ const TenantSchema = Type.Object({
   credentials: Type.Record(Type.String(), Type.Unknown())
 }, { additionalProperties: true })
 const TenantParams = Type.Object({ vendor: Type.String(), id: Type.String() })
+const UserParams = Type.Object({ vendor: Type.String(), id: Type.String(), userId: Type.String() })
 const ClockSchema = Type.Object({ now: Type.String(), epochMs: Type.Number(), startedAt: Type.String(), offsetSeconds: Type.Number() })
 /** The latest mock time the admin API accepts: 9999-12-31T23:59:59.999Z. */
 const CLOCK_MAX_MS = 253_402_300_799_999
@@ -74,9 +63,10 @@ export function healthOf (app: FastifyInstance) {
 }
 
 export function adminPlugin (vendors: readonly VendorModule[]) {
-  return async function admin (app: FastifyInstance): Promise<void> {
-    const { store, clock, journal, faults, config } = app.mock
-    const kinds = new Map<string, TenantKind>(vendors.map((v) => [v.name, v.tenantKind]))
+  return async function admin (fastify: FastifyInstance): Promise<void> {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+    const { store, clock, faults, journal, config, changes } = app.mock
+    const vendorNames = vendors.map((v) => v.name)
     const userChecks = new Map(vendors.map((v) => [v.name, Compile(v.tenantKind.userSchema)]))
 
     if (config.adminToken !== undefined) {
@@ -87,21 +77,9 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       })
     }
 
-    app.setErrorHandler(async (error: FastifyError, request, reply) => {
-      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
-      if (status >= 500) request.log.error({ err: error }, 'admin API error')
-      const body: Record<string, unknown> = {
-        statusCode: status,
-        code: error.code ?? 'MOCK_ERROR',
-        error: STATUS_CODES[status] ?? 'Error',
-        message: status >= 500 ? 'Internal Server Error' : error.message
-      }
-      const issues = (error as { issues?: unknown }).issues
-      if (issues !== undefined) body.issues = issues
-      return await reply.code(status).send(body)
-    })
+    app.setErrorHandler(sendMockError)
     app.setNotFoundHandler(async (request) => {
-      throw Object.assign(new Error(`No admin route ${request.method} ${request.url.split('?')[0]}; see /openapi/admin.json`), { statusCode: 404, code: 'MOCK_ADMIN_NOT_FOUND' })
+      throw new AdminRouteNotFound(request.method, request.url.split('?')[0])
     })
 
     const tenantOr404 = (vendor: string, id: string): Tenant => {
@@ -110,9 +88,6 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       return tenant
     }
     const view = (t: Tenant) => ({ vendor: t.vendor, id: t.id, name: t.name, source: t.source, ...store.describe(t) })
-    const fixtureFailure = (err: FixtureError) => Object.assign(new InvalidFixture(err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')), {
-      issues: err.issues.map((i) => ({ path: i.path, message: i.message }))
-    })
 
     const health = { schema: { summary: 'Liveness and tenant counts', response: { 200: HealthSchema } } }
     app.get('/health', health, async () => healthOf(app))
@@ -125,108 +100,78 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         summary: 'Create a tenant at run time from the content of one fixture file',
-        description: 'Validated by the same JSON Schema as fixture files; 400 names the JSON path of each problem, 409 when the tenant id or a vendor key (company id, account URL) is taken.',
+        description: 'Validated by the same JSON Schema as fixture files; 400 names the JSON path of each problem, 409 when the tenant id or a vendor key (company id, account URL) is taken, 422 beyond the user budget (MAX_USERS).',
         body: Type.Object({ vendor: Type.String(), id: Type.String() }, { additionalProperties: true }),
-        response: { 201: TenantSchema, 400: ErrorSchema, 409: ErrorSchema }
+        response: { 201: TenantSchema, 400: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema }
       }
     }, async (request, reply) => {
-      let tenant: Tenant
-      try {
-        tenant = store.build(request.body, 'runtime')
-        store.add(tenant)
-      } catch (err) {
-        if (err instanceof FixtureError) throw fixtureFailure(err)
-        if (err instanceof TenantConflictError) throw new TenantConflict(err.message)
-        throw err
-      }
+      const change = { kind: 'tenant.created' as const, at: changes.now(), fixture: request.body as { [key: string]: Json } }
+      const tenant = changes.apply(change)
       return await reply.code(201).send(view(tenant))
     })
 
     app.get('/tenants/:vendor/:id', {
       schema: { summary: 'One tenant with its credentials', params: TenantParams, response: { 200: TenantSchema, 404: ErrorSchema } }
-    }, async (request) => {
-      const { vendor, id } = request.params as { vendor: string, id: string }
-      return view(tenantOr404(vendor, id))
-    })
+    }, async (request) => view(tenantOr404(request.params.vendor, request.params.id)))
 
     app.delete('/tenants/:vendor/:id', {
       schema: { summary: 'Delete a tenant; its tokens stop working', params: TenantParams, response: { 204: Type.Null(), 404: ErrorSchema } }
     }, async (request, reply) => {
-      const { vendor, id } = request.params as { vendor: string, id: string }
-      tenantOr404(vendor, id)
-      store.remove(vendor, id)
-      return await reply.code(204).send()
+      const { vendor, id } = request.params
+      changes.apply({ kind: 'tenant.deleted', at: changes.now(), vendor, tenant: id })
+      return await reply.code(204).send(null)
     })
 
     app.post('/tenants/:vendor/:id/users', {
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         summary: 'Add hand-written users (fixture format) to a tenant',
+        description: 'All or nothing: one bad user refuses the whole request. 422 beyond the user budget (MAX_USERS).',
         params: TenantParams,
         body: Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
-        response: { 201: Type.Object({ added: Type.Array(Type.String()) }), 400: ErrorSchema, 404: ErrorSchema }
+        response: { 201: Type.Object({ added: Type.Array(Type.String()) }), 400: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema }
       }
     }, async (request, reply) => {
-      const { vendor, id } = request.params as { vendor: string, id: string }
-      const tenant = tenantOr404(vendor, id)
-      const users = (request.body as { users: unknown[] }).users
-      const check = userChecks.get(vendor)
-      const kind = kinds.get(vendor)
-      if (check === undefined || kind === undefined) throw new TenantNotFound(vendor, id)
+      const { vendor, id } = request.params
+      tenantOr404(vendor, id)
+      const users = request.body.users
+      const check = userChecks.get(vendor) as NonNullable<ReturnType<typeof userChecks.get>>
       const issues = users.flatMap((u, i) => [...check.Errors(u)].slice(0, 1).map((e) => ({
         source: 'request',
         path: jsonPath(['users', i, ...e.instancePath.split('/').slice(1)]),
         message: schemaMessage(e)
       })))
       if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
-      try {
-        const added = kind.addUsers(tenant.data, users, { clock, source: 'runtime' })
-        return await reply.code(201).send({ added })
-      } catch (err) {
-        if (err instanceof FixtureProblem) throw fixtureFailure(new FixtureError([{ source: 'request', path: jsonPath(['users', ...err.path]), message: err.message }]))
-        throw err
-      }
+      const added = changes.apply({ kind: 'users.added', at: changes.now(), vendor, tenant: id, users: users as Json[] })
+      return await reply.code(201).send({ added })
     })
 
     app.patch('/tenants/:vendor/:id/users/:userId', {
       schema: {
         summary: 'Change one user (e.g. deactivate, end employment, move department)',
-        params: Type.Object({ vendor: Type.String(), id: Type.String(), userId: Type.String() }),
+        params: UserParams,
         body: Type.Record(Type.String(), Type.Unknown()),
         response: { 200: Type.Object({ updated: Type.String() }), 400: ErrorSchema, 404: ErrorSchema }
       }
     }, async (request) => {
-      const { vendor, id, userId } = request.params as { vendor: string, id: string, userId: string }
-      const tenant = tenantOr404(vendor, id)
-      const kind = kinds.get(vendor) as TenantKind
-      let found: boolean
-      try {
-        found = kind.patchUser(tenant.data, userId, request.body as Record<string, unknown>, { clock, source: 'runtime' })
-      } catch (err) {
-        if (err instanceof FixtureProblem) throw fixtureFailure(new FixtureError([{ source: 'request', path: jsonPath(err.path), message: err.message }]))
-        throw err
-      }
-      if (!found) throw new UserNotFound(userId, vendor, id)
+      const { vendor, id, userId } = request.params
+      changes.apply({ kind: 'user.patched', at: changes.now(), vendor, tenant: id, userId, patch: request.body as { [key: string]: Json } })
       return { updated: userId }
     })
 
     app.post('/reset', {
       schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset' }
     }, async (_request, reply) => {
-      store.reset()
-      app.mock.pages.clear()
-      journal.clear()
-      faults.clear()
-      clock.reset()
+      changes.apply({ kind: 'reset', at: changes.now() })
       return await reply.code(204).send()
     })
 
     app.get('/requests', {
       schema: { summary: 'The request journal, newest first (credentials redacted)', querystring: JournalQuery }
     }, async (request) => {
-      const q = request.query as { vendor?: string, tenant?: string, method?: string, path?: string, status?: number, limit?: number, since?: string }
+      const q = request.query
       const since = q.since === undefined ? undefined : Date.parse(q.since)
-      if (since !== undefined && Number.isNaN(since)) throw Object.assign(new Error('since must be an ISO-8601 date-time'), { statusCode: 400, code: 'MOCK_INVALID_QUERY' })
+      if (since !== undefined && Number.isNaN(since)) throw new InvalidQuery('since must be an ISO-8601 date-time')
       return { requests: journal.list({ ...q, since }) }
     })
     app.delete('/requests', { schema: { summary: 'Clear the request journal' } }, async (_request, reply) => {
@@ -237,20 +182,21 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     app.post('/faults', {
       schema: { summary: 'Add a fault rule', body: FaultRuleSchema, response: { 201: Type.Object({ id: Type.String() }, { additionalProperties: true }), 400: ErrorSchema } }
     }, async (request, reply) => {
-      const input = request.body as FaultRuleInput
+      const input = request.body
       const problem = faultRuleProblem(input)
       if (problem !== undefined) throw new InvalidFault(problem)
-      if (input.match?.vendor !== undefined && !kinds.has(input.match.vendor)) throw new InvalidFault(`match.vendor must be one of ${[...kinds.keys()].join(', ')}`)
-      return await reply.code(201).send(faults.add(input))
+      if (input.match?.vendor !== undefined && !vendorNames.includes(input.match.vendor)) throw new InvalidFault(`match.vendor must be one of ${vendorNames.join(', ')}`)
+      const { rule, seed } = faults.prepare(input)
+      changes.apply({ kind: 'fault.added', at: changes.now(), rule, seed })
+      return await reply.code(201).send(rule)
     })
     app.get('/faults', { schema: { summary: 'The fault rules in force' } }, async () => ({ faults: faults.list() }))
     app.delete('/faults', { schema: { summary: 'Remove every fault rule' } }, async (_request, reply) => {
-      faults.clear()
+      changes.apply({ kind: 'faults.cleared', at: changes.now() })
       return await reply.code(204).send()
     })
     app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
-      const { id } = request.params as { id: string }
-      if (!faults.remove(id)) throw new FaultNotFound(id)
+      changes.apply({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
       return await reply.code(204).send()
     })
 
@@ -264,7 +210,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     app.post('/clock', {
       schema: { summary: 'Move the mock clock: {"advanceSeconds": n} or {"now": "ISO"}', body: ClockBody, response: { 200: ClockSchema, 400: ErrorSchema } }
     }, async (request) => {
-      const body = request.body as { advanceSeconds?: number, now?: string }
+      const body = request.body
       if ((body.advanceSeconds === undefined) === (body.now === undefined)) throw new InvalidClock('give exactly one of them')
       let target: number
       if (body.advanceSeconds !== undefined) {
@@ -275,8 +221,8 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       }
       // Dates, JWT NumericDates and journal times must stay printable: 1970 to the end of 9999.
       if (!(target >= 0 && target <= CLOCK_MAX_MS)) throw new InvalidClock(`the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, this move would reach ${Number.isFinite(target) && Math.abs(target) <= 8.64e15 ? new Date(target).toISOString() : 'beyond any date'}`)
-      if (body.advanceSeconds !== undefined) clock.advance(body.advanceSeconds)
-      else clock.set(target)
+      const offsetMs = body.advanceSeconds !== undefined ? clock.offsetMs + body.advanceSeconds * 1000 : target - Date.now()
+      changes.apply({ kind: 'clock.moved', at: changes.now(), offsetMs })
       return clockView()
     })
   }

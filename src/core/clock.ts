@@ -31,6 +31,15 @@ export class MockClock {
     this.#offsetMs = epochMs - this.#realNow()
   }
 
+  /** Mock time minus real time, in ms. */
+  get offsetMs (): number {
+    return this.#offsetMs
+  }
+
+  setOffset (offsetMs: number): void {
+    this.#offsetMs = offsetMs
+  }
+
   reset (): void {
     this.#offsetMs = 0
   }

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { MockConfig } from '../config.js'
+import type { Changes } from './changes.js'
 import type { MockClock } from './clock.js'
 import type { CursorCodec } from './cursor.js'
 import type { FaultEngine } from './faults.js'
@@ -17,6 +18,8 @@ export interface MockContext {
   config: MockConfig
   clock: MockClock
   store: TenantStore
+  /** The one change path: every change to the state above goes through `changes.apply`. */
+  changes: Changes
   cursors: CursorCodec
   journal: Journal
   faults: FaultEngine

@@ -30,7 +30,7 @@ function vendorPathOf (vendor: VendorModule, url: string): string {
 }
 
 export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: { vendors: readonly VendorModule[] }) => {
-  const { faults, journal, clock } = app.mock
+  const { faults, journal, clock, changes } = app.mock
 
   // One path function per vendor, made once, so a journal record holds references only.
   const pathOf = new Map(vendors.map((v) => [v, (url: string) => vendorPathOf(v, url)]))
@@ -41,6 +41,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
 
   /** Carries out a fired fault; true when it answered or dropped the request. */
   async function apply (fired: FiredFault, vendor: VendorModule, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (fired.id !== undefined) changes.apply({ kind: 'fault.consumed', at: clock.now(), id: fired.id })
     if (fired.delayMs > 0) await sleep(fired.delayMs)
     if (fired.action.drop === true) {
       record(request, vendor, 0, reply.elapsedTime)
@@ -75,7 +76,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
         vendor.sendFault(request, reply, 400, undefined, `invalid X-Mock-Fault header: ${action}`)
         return true
       }
-      if (await apply({ action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return true
+      if (await apply({ id: undefined, action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return true
     }
     const fired = faults.fire({ vendor: vendor.name, method: request.method, path: vendorPath(vendor, request) })
     return fired !== undefined && await apply(fired, vendor, request, reply)

@@ -65,7 +65,8 @@ function prng (seed: number): () => number {
 
 const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
 
-export interface FiredFault { action: FaultAction, delayMs: number }
+/** A fired rule (`id` undefined for the X-Mock-Fault header) and the delay drawn for it. */
+export interface FiredFault { id: string | undefined, action: FaultAction, delayMs: number }
 
 export class FaultEngine {
   #rules: Array<{ rule: FaultRule, random: () => number }> = []
@@ -76,11 +77,31 @@ export class FaultEngine {
     this.#seed = seed
   }
 
-  add (input: FaultRuleInput): FaultRule {
-    const rule: FaultRule = { id: `fault-${++this.#serial}`, ...structuredClone(input), hits: 0 }
+  /** The rule `input` becomes when added next: its id and the seed of its draws fixed. */
+  prepare (input: FaultRuleInput): { rule: FaultRule, seed: number } {
+    const serial = this.#serial + 1
+    const rule: FaultRule = { id: `fault-${serial}`, ...structuredClone(input), hits: 0 }
     if (input.times !== undefined) rule.remaining = input.times
-    this.#rules.push({ rule, random: prng(input.seed ?? (this.#seed + this.#serial)) })
-    return rule
+    return { rule, seed: input.seed ?? (this.#seed + serial) }
+  }
+
+  /** Puts a prepared rule in force (the change path's `fault.added`). */
+  insert (rule: FaultRule, seed: number): void {
+    const serial = Number(rule.id.slice('fault-'.length))
+    if (Number.isSafeInteger(serial) && serial > this.#serial) this.#serial = serial
+    this.#rules.push({ rule: structuredClone(rule), random: prng(seed) })
+  }
+
+  /** Counts one hit of a fired rule; a rule with `times` goes away when they are used up. */
+  consume (id: string): void {
+    const entry = this.#rules.find((r) => r.rule.id === id)
+    if (entry === undefined) return
+    const { rule } = entry
+    rule.hits++
+    if (rule.remaining !== undefined) {
+      rule.remaining--
+      if (rule.remaining === 0) this.remove(rule.id)
+    }
   }
 
   /** How many rules are in force. */
@@ -103,8 +124,9 @@ export class FaultEngine {
   }
 
   /**
-   * The first rule that matches and fires for this request. `target.tenant` undefined is the
-   * pre-authentication pass (rules without match.tenant); defined, the tenant pass (rules with it).
+   * The first rule that matches and fires for this request (its hit is counted by the caller, as
+   * a `fault.consumed` change). `target.tenant` undefined is the pre-authentication pass (rules
+   * without match.tenant); defined, the tenant pass (rules with it).
    */
   fire (target: FaultTarget): FiredFault | undefined {
     for (const entry of this.#rules) {
@@ -116,12 +138,7 @@ export class FaultEngine {
       if (m.method !== undefined && m.method.toUpperCase() !== target.method) continue
       if (m.path !== undefined && trimSlash(m.path) !== trimSlash(target.path)) continue
       if (rule.probability !== undefined && entry.random() >= rule.probability) continue
-      rule.hits++
-      if (rule.remaining !== undefined) {
-        rule.remaining--
-        if (rule.remaining === 0) this.remove(rule.id)
-      }
-      return { action: rule.action, delayMs: pickDelay(rule.action.delayMs, entry.random) }
+      return { id: rule.id, action: rule.action, delayMs: pickDelay(rule.action.delayMs, entry.random) }
     }
     return undefined
   }

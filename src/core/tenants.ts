@@ -33,7 +33,8 @@ export class FixtureError extends Error {
 export class TenantConflictError extends Error {}
 
 export interface BuildContext {
-  clock: MockClock
+  /** The time of the change being applied (records it creates are dated from it). */
+  clock: Pick<MockClock, 'now'>
   /** Where the fixture came from (file path relative to the working directory, or "runtime"). */
   source: string
 }
@@ -66,6 +67,14 @@ export interface TenantKind<D = unknown> {
    * FixtureProblem for a bad field. Returns false when no user has that id.
    */
   patchUser (data: D, userId: string, patch: Record<string, unknown>, ctx: BuildContext): boolean
+  /** Replaces one user with a whole fixture user (same id); throws FixtureProblem; false when no user has that id. */
+  replaceUser? (data: D, userId: string, user: unknown, ctx: BuildContext): boolean
+  /** Removes one user; false when no user has that id. */
+  removeUser? (data: D, userId: string, ctx: BuildContext): boolean
+  /** Revokes every token of one API client (lower-case id) of the tenant. */
+  revokeTokens? (data: D, clientId: string): void
+  /** Applies a vendor change (`<vendor>.<what>`); validates first and throws FixtureProblem, changing nothing. */
+  applyChange? (data: D, change: { kind: string, at: number, [key: string]: unknown }, ctx: BuildContext): unknown
 }
 
 export interface Tenant<D = unknown> {
@@ -188,7 +197,7 @@ export class TenantStore {
   }
 
   /** Validates a fixture (file content or admin request body) and builds its tenant, unstored. */
-  build (content: unknown, source: string): Tenant {
+  build (content: unknown, source: string, ctx?: BuildContext): Tenant {
     const vendor = (content !== null && typeof content === 'object' && !Array.isArray(content))
       ? (content as Record<string, unknown>).vendor
       : undefined
@@ -212,7 +221,7 @@ export class TenantStore {
       throw new FixtureError(issues)
     }
     try {
-      const data = entry.kind.build(content, { clock: this.#clock, source })
+      const data = entry.kind.build(content, ctx ?? { clock: this.#clock, source })
       const c = content as { id: string, name: string }
       return { vendor: vendor as string, id: c.id, name: c.name, source, data }
     } catch (err) {
@@ -262,6 +271,23 @@ export class TenantStore {
 
   list<D = unknown> (vendor: string): Tenant<D>[] {
     return [...(this.#tenants.get(vendor)?.values() ?? [])] as Tenant<D>[]
+  }
+
+  /** The tenant kind of `vendor` (throws for an unknown vendor). */
+  kind (vendor: string): TenantKind {
+    const kind = this.#kinds.get(vendor)?.kind
+    if (kind === undefined) throw new Error(`unknown vendor ${vendor}`)
+    return kind
+  }
+
+  /** Users held by every tenant together (generated ones counted before they are made). */
+  userCount (): number {
+    let count = 0
+    for (const [vendor, tenants] of this.#tenants) {
+      const kind = this.kind(vendor)
+      for (const tenant of tenants.values()) count += kind.describe(tenant.data).userCount
+    }
+    return count
   }
 
   describe (tenant: Tenant): TenantSummary {

@@ -322,6 +322,9 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
     directory.replace(position, next)
     return true
   },
+  revokeTokens (company, clientId) {
+    company.sessions.delete(clientId)
+  },
   build (fixture: unknown, _ctx: BuildContext): ConcurCompany {
     const f = fixture as ConcurTenantFile
     checkFixture(f)

@@ -188,7 +188,7 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
     const found = await auth.authenticate(request)
     if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', app.mock.clock.now())
     if (await app.mock.identify(request, reply, found.tenant.id)) return reply
-    found.company.sessions.delete(found.session.clientId)
+    app.mock.changes.apply({ kind: 'tokens.revoked', at: app.mock.clock.now(), vendor: 'concur', tenant: found.tenant.id, clientId: found.session.clientId })
     return reply.type('application/json').send({})
   })
 }

@@ -1,0 +1,214 @@
+/**
+ * The one change path. Every change to the mock's state (tenants, users, the clock, fault rules,
+ * revoked tokens, reset) is a `Change`: plain JSON data, stamped with the mock time it was made
+ * at, applied by `Changes.apply`, which validates it, mutates the store, bumps versions (so
+ * cached pages and per-user fragments of the old data are never served), and then tells the
+ * subscribers. A change that fails validation throws and changes nothing.
+ *
+ * Because a change carries everything its effect depends on (ids, seeds, the time), two
+ * processes that build the same fixtures and apply the same sequence of changes hold the same
+ * state: subscribers are how a sequence leaves the process (the replicas' Redis Stream).
+ */
+import type { MockClock } from './clock.js'
+import { FaultNotFound, TenantConflict, TenantNotFound, UnknownChange, UserBudgetExceeded, UserNotFound, fixtureFailure } from './errors.js'
+import type { FaultEngine, FaultRule } from './faults.js'
+import type { Journal } from './journal.js'
+import type { PageCache } from './page-cache.js'
+import { FixtureError, FixtureProblem, jsonPath, TenantConflictError, type BuildContext, type Tenant, type TenantStore } from './tenants.js'
+
+/** A JSON value as a change carries it. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+interface Stamped {
+  /** Mock time (epoch ms) the change was made at: dates it stamps on records come from here. */
+  at: number
+}
+interface OfTenant extends Stamped { vendor: string, tenant: string }
+
+/** The changes core knows; a vendor adds kinds of its own as `VendorChange`s. */
+export type CoreChange =
+  | Stamped & { kind: 'tenant.created', fixture: { [key: string]: Json } }
+  | OfTenant & { kind: 'tenant.deleted' }
+  | OfTenant & { kind: 'users.added', users: Json[] }
+  | OfTenant & { kind: 'user.patched', userId: string, patch: { [key: string]: Json } }
+  | OfTenant & { kind: 'user.replaced', userId: string, user: { [key: string]: Json } }
+  | OfTenant & { kind: 'user.removed', userId: string }
+  | OfTenant & { kind: 'tokens.revoked', clientId: string }
+  | Stamped & { kind: 'reset' }
+  /** `offsetMs`: mock time minus real time after the move. */
+  | Stamped & { kind: 'clock.moved', offsetMs: number }
+  | Stamped & { kind: 'fault.added', rule: FaultRule, seed: number }
+  | Stamped & { kind: 'fault.removed', id: string }
+  | Stamped & { kind: 'faults.cleared' }
+  /** A rule fired once: its hit count moves and `times` counts down. */
+  | Stamped & { kind: 'fault.consumed', id: string }
+
+/** A vendor's own kind of change (named `<vendor>.<what>`), applied by its tenant kind. */
+export interface VendorChange extends OfTenant {
+  kind: `${string}.${string}`
+  [key: string]: Json | undefined
+}
+
+export type Change = CoreChange | VendorChange
+
+/** What `apply` returns per kind. */
+export interface ChangeResults {
+  'tenant.created': Tenant
+  'users.added': string[]
+  [kind: string]: unknown
+}
+
+export type ChangeListener = (change: Change, seq: number) => void
+
+const CORE_KINDS = new Set(['tenant.created', 'tenant.deleted', 'users.added', 'user.patched', 'user.replaced', 'user.removed',
+  'tokens.revoked', 'reset', 'clock.moved', 'fault.added', 'fault.removed', 'faults.cleared', 'fault.consumed'])
+
+export interface ChangeTargets {
+  store: TenantStore
+  clock: MockClock
+  faults: FaultEngine
+  journal: Journal
+  pages: PageCache
+  /** Most users all tenants together may hold; a change beyond it is refused (fixture files are not). */
+  maxUsers: number
+}
+
+export class Changes {
+  readonly #t: ChangeTargets
+  readonly #listeners = new Set<ChangeListener>()
+  /** How many changes this process has applied. */
+  seq = 0
+
+  constructor (targets: ChangeTargets) {
+    this.#t = targets
+  }
+
+  /** Calls `listener` after every applied change; returns the unsubscribe function. */
+  subscribe (listener: ChangeListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** The current mock time, for stamping a change about to be made. */
+  now (): number {
+    return this.#t.clock.now()
+  }
+
+  /** Validates and applies one change, then notifies; throws (an errors.ts class) and changes nothing when it is refused. */
+  apply<K extends Change['kind']> (change: Change & { kind: K }): ChangeResults[K] {
+    const result = this.#apply(change)
+    const seq = ++this.seq
+    for (const listener of this.#listeners) listener(change, seq)
+    return result as ChangeResults[K]
+  }
+
+  #apply (change: Change): unknown {
+    const { store, clock, faults, journal, pages } = this.#t
+    if (!CORE_KINDS.has(change.kind)) return this.#applyVendor(change as VendorChange)
+    const c = change as CoreChange
+    switch (c.kind) {
+      case 'tenant.created': {
+        const tenant = this.#vendorCall([], () => store.build(c.fixture, 'runtime', this.#ctx(c)))
+        this.#checkBudget(store.describe(tenant).userCount)
+        try {
+          store.add(tenant)
+        } catch (err) {
+          if (err instanceof TenantConflictError) throw new TenantConflict(err.message)
+          throw err
+        }
+        return tenant
+      }
+      case 'tenant.deleted':
+        this.#tenant(c)
+        store.remove(c.vendor, c.tenant)
+        return undefined
+      case 'users.added': {
+        const tenant = this.#tenant(c)
+        this.#checkBudget(c.users.length)
+        return this.#vendorCall(['users'], () => store.kind(c.vendor).addUsers(tenant.data, c.users, this.#ctx(c)))
+      }
+      case 'user.patched': {
+        const tenant = this.#tenant(c)
+        const found = this.#vendorCall([], () => store.kind(c.vendor).patchUser(tenant.data, c.userId, c.patch, this.#ctx(c)))
+        if (!found) throw new UserNotFound(c.userId, c.vendor, c.tenant)
+        return undefined
+      }
+      case 'user.replaced': {
+        const tenant = this.#tenant(c)
+        const kind = store.kind(c.vendor)
+        if (kind.replaceUser === undefined) throw new UnknownChange(c.kind, c.vendor)
+        const replace = kind.replaceUser.bind(kind)
+        if (!this.#vendorCall([], () => replace(tenant.data, c.userId, c.user, this.#ctx(c)))) throw new UserNotFound(c.userId, c.vendor, c.tenant)
+        return undefined
+      }
+      case 'user.removed': {
+        const tenant = this.#tenant(c)
+        const kind = store.kind(c.vendor)
+        if (kind.removeUser === undefined) throw new UnknownChange(c.kind, c.vendor)
+        if (!kind.removeUser(tenant.data, c.userId, this.#ctx(c))) throw new UserNotFound(c.userId, c.vendor, c.tenant)
+        return undefined
+      }
+      case 'tokens.revoked': {
+        const tenant = this.#tenant(c)
+        store.kind(c.vendor).revokeTokens?.(tenant.data, c.clientId)
+        return undefined
+      }
+      case 'reset':
+        store.reset()
+        pages.clear()
+        journal.clear()
+        faults.clear()
+        clock.reset()
+        return undefined
+      case 'clock.moved':
+        clock.setOffset(c.offsetMs)
+        return undefined
+      case 'fault.added':
+        faults.insert(c.rule, c.seed)
+        return undefined
+      case 'fault.removed':
+        if (!faults.remove(c.id)) throw new FaultNotFound(c.id)
+        return undefined
+      case 'faults.cleared':
+        faults.clear()
+        return undefined
+      case 'fault.consumed':
+        faults.consume(c.id)
+        return undefined
+    }
+  }
+
+  #applyVendor (change: VendorChange): unknown {
+    const tenant = this.#tenant(change)
+    const apply = this.#t.store.kind(change.vendor).applyChange
+    if (apply === undefined) throw new UnknownChange(change.kind, change.vendor)
+    return this.#vendorCall([], () => apply(tenant.data, change, this.#ctx(change)))
+  }
+
+  #tenant (c: { vendor: string, tenant: string }): Tenant {
+    const tenant = this.#t.store.get(c.vendor, c.tenant)
+    if (tenant === undefined) throw new TenantNotFound(c.vendor, c.tenant)
+    return tenant
+  }
+
+  #ctx (c: Stamped): BuildContext {
+    return { clock: { now: () => c.at }, source: 'runtime' }
+  }
+
+  /** Runs a tenant kind's validating mutation; its FixtureProblem becomes a 400 naming the JSON path under `prefix`. */
+  #vendorCall<T> (prefix: Array<string | number>, call: () => T): T {
+    try {
+      return call()
+    } catch (err) {
+      if (err instanceof FixtureProblem) throw fixtureFailure(new FixtureError([{ source: 'request', path: jsonPath([...prefix, ...err.path]), message: err.message }]))
+      if (err instanceof FixtureError) throw fixtureFailure(err)
+      throw err
+    }
+  }
+
+  #checkBudget (adding: number): void {
+    const { store, maxUsers } = this.#t
+    const held = store.userCount()
+    if (held + adding > maxUsers) throw new UserBudgetExceeded(adding, held, maxUsers)
+  }
+}
