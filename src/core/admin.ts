@@ -105,8 +105,9 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
         response: { 201: TenantSchema, 400: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema }
       }
     }, async (request, reply) => {
-      const change = { kind: 'tenant.created' as const, at: changes.now(), fixture: request.body as { [key: string]: Json } }
-      const tenant = changes.apply(change)
+      const fixture = request.body as { [key: string]: Json }
+      await changes.prepare({ kind: 'tenant.created', at: changes.now(), fixture })
+      const tenant = changes.apply({ kind: 'tenant.created', at: changes.now(), fixture })
       return await reply.code(201).send(view(tenant))
     })
 

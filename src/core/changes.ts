@@ -13,6 +13,7 @@ import type { MockClock } from './clock.js'
 import { FaultNotFound, TenantConflict, TenantNotFound, UnknownChange, UserBudgetExceeded, UserNotFound, fixtureFailure } from './errors.js'
 import type { FaultEngine, FaultRule } from './faults.js'
 import type { Journal } from './journal.js'
+import { runInSlices } from './steps.js'
 import type { PageCache } from './page-cache.js'
 import { FixtureError, FixtureProblem, jsonPath, TenantConflictError, type BuildContext, type Tenant, type TenantStore } from './tenants.js'
 
@@ -92,6 +93,28 @@ export class Changes {
   /** The current mock time, for stamping a change about to be made. */
   now (): number {
     return this.#t.clock.now()
+  }
+
+  /**
+   * Does the slow part of a change ahead of `apply`, in slices that leave the event loop free:
+   * the generated records of a new tenant. Refuses early what `apply` would refuse for size.
+   * Nothing changes here; a change that turns out invalid is refused by `apply` as usual.
+   */
+  async prepare (change: Change): Promise<void> {
+    if (change.kind !== 'tenant.created') return
+    const { store } = this.#t
+    const fixture = (change as Extract<CoreChange, { kind: 'tenant.created' }>).fixture
+    if (!store.isValid(fixture)) return
+    const kind = store.kind(fixture.vendor as string)
+    const generate = fixture.generate as { users?: number } | undefined
+    const users = (Array.isArray(fixture.users) ? fixture.users.length : 0) + (generate?.users ?? 0)
+    this.#checkBudget(users)
+    if (kind.prepare === undefined) return
+    try {
+      await runInSlices(kind.prepare(fixture))
+    } catch {
+      // A fixture that fails its vendor's own checks is refused, with the reason, by apply.
+    }
   }
 
   /** Validates and applies one change, then notifies; throws (an errors.ts class) and changes nothing when it is refused. */

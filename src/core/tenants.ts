@@ -10,6 +10,7 @@ import { join, relative } from 'node:path'
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type { MockClock } from './clock.js'
+import type { Steps } from './steps.js'
 
 /** A problem at a JSON path of a fixture (`path` as property names and array indexes). */
 export class FixtureProblem extends Error {
@@ -55,6 +56,12 @@ export interface TenantKind<D = unknown> {
   /** Keys that must be unique among this vendor's tenants (e.g. companyId). */
   keys (data: D): string[]
   describe (data: D): TenantSummary
+  /**
+   * Makes the expensive part of building a schema-valid fixture (generated records) in steps and
+   * keeps it for `build` of the same fixture object, so big tenants are made without holding the
+   * event loop. Optional: without it, `build` makes everything on first use.
+   */
+  prepare? (fixture: unknown): Steps<unknown>
   /** JSON Schema of one hand-written user (as in the fixture file), for the admin API. */
   userSchema: TSchema
   /**
@@ -194,6 +201,13 @@ export class TenantStore {
       }
     }
     if (issues.length > 0) throw new FixtureError(issues)
+  }
+
+  /** True when `content` is a schema-valid fixture of a known vendor (no other checks). */
+  isValid (content: unknown): boolean {
+    const vendor = (content as { vendor?: unknown } | null)?.vendor
+    const entry = typeof vendor === 'string' ? this.#kinds.get(vendor) : undefined
+    return entry !== undefined && entry.check.Check(content)
   }
 
   /** Validates a fixture (file content or admin request body) and builds its tenant, unstored. */

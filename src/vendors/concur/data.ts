@@ -9,6 +9,7 @@ import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
 import { namePools, seededRandom } from '../../core/random.js'
+import { runAll, type Steps } from '../../core/steps.js'
 import { Compile } from 'typebox/compile'
 import { ConcurTenantFileSchema, ConcurUserFixtureSchema, ConcurUserPatchSchema, type ConcurTenantFile, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
@@ -171,11 +172,7 @@ export class ConcurCompany {
   /** The users; generated ones are made on first use, so start-up stays fast. */
   get directory (): UserDirectory {
     if (this.#directory === undefined) {
-      let users = GENERATED.get(this.#fixture)
-      if (users === undefined) {
-        users = buildUsers(this.#fixture)
-        GENERATED.set(this.#fixture, users)
-      }
+      const users = runAll(fixtureUsers(this.#fixture))
       this.#directory = new UserDirectory(users.slice())
     }
     return this.#directory
@@ -209,6 +206,8 @@ function fromFixture (u: ConcurUserFixture): ConcurUser {
   }
 }
 
+/** Generated users between two turns of the event loop (about 15 ms of work). */
+const GENERATE_STEP = 1000
 const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'IN', 'CA', 'AU'] as const
 const UNITS = ['Sales', 'Engineering', 'Finance', 'Operations', 'Marketing', 'Support'] as const
 const ascii = (s: string): string => s.toLowerCase().replace(/[^a-z]/g, '')
@@ -217,7 +216,17 @@ const ascii = (s: string): string => s.toLowerCase().replace(/[^a-z]/g, '')
  * Hand-written users first, then `generate.users` generated from `generate.seed`. Generated
  * logins, emails, employee ids and ids never collide with each other or with hand-written ones.
  */
-function buildUsers (fixture: ConcurTenantFile): ConcurUser[] {
+/** The fixture's users, generated once per fixture object (a reset rebuilds from the same object). */
+export function * fixtureUsers (fixture: ConcurTenantFile): Steps<readonly ConcurUser[]> {
+  let users = GENERATED.get(fixture)
+  if (users === undefined) {
+    users = yield * generatedUsers(fixture)
+    GENERATED.set(fixture, users)
+  }
+  return users
+}
+
+function * generatedUsers (fixture: ConcurTenantFile): Steps<readonly ConcurUser[]> {
   const users = (fixture.users ?? []).map(fromFixture)
   const spec = fixture.generate
   if (spec === undefined || spec.users === 0) return users
@@ -228,6 +237,7 @@ function buildUsers (fixture: ConcurTenantFile): ConcurUser[] {
   const domain = `${fixture.id}.example.com`
   let serial = 100_000
   for (let i = 0; i < spec.users; i++) {
+    if (i % GENERATE_STEP === GENERATE_STEP - 1) yield
     const firstName = rnd.pick(first)
     const lastName = rnd.pick(last)
     const middle = rnd.chance(0.3) ? rnd.pick(first) : ''
@@ -322,6 +332,7 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
     directory.replace(position, next)
     return true
   },
+  prepare: (fixture) => fixtureUsers(fixture as ConcurTenantFile),
   revokeTokens (company, clientId) {
     company.sessions.delete(clientId)
   },
