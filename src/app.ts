@@ -11,14 +11,14 @@ import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
 import { adminPlugin, healthOf } from './core/admin.js'
 import { createClientErrorHandler, MAX_HEADER_BYTES } from './core/client-errors.js'
-import { controlPlanePlugin, vendorOf } from './core/control.js'
+import { vendorScope } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
 import { lazyCompilersFactory } from './core/lazy-schemas.js'
 import { Journal } from './core/journal.js'
 import { batchedStdout } from './core/log-stream.js'
 import { PageCache } from './core/page-cache.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
-import { createUrlRewriter } from './core/routing.js'
+import { createUrlRewriter, vendorFor } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
 import type { VendorModule } from './core/vendor.js'
 import { apiDocuments, registerApiDocs, registerOpenApiCollector } from './sandbox/openapi.js'
@@ -65,8 +65,8 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     schemaController: { compilersFactory: lazyCompilersFactory() },
     // A URL that cannot be decoded never reaches a route: answer in the owning vendor's shape.
     frameworkErrors: (_error, request, reply) => {
-      const vendor = vendorOf(VENDORS, request)
-      if (vendor !== undefined) return vendor.sendFault(request, reply, 400, undefined, 'malformed URL')
+      const owner = vendorFor(VENDORS, request.headers.host, request.url)
+      if (owner !== undefined) return owner.vendor.sendFault(request, reply, { status: 400, message: 'malformed URL' })
       return (reply as FastifyReply).code(400).send({ message: 'Bad Request: malformed URL' })
     }
   })
@@ -83,10 +83,8 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     journal,
     faults,
     pages,
-    startedAt: Date.now(),
-    identify: async () => false
+    startedAt: Date.now()
   })
-  await app.register(controlPlanePlugin, { vendors: VENDORS })
   await registerOpenApiCollector(app)
 
   // On close, in-flight answers end their keep-alive connection, or close() would wait for it.
@@ -111,7 +109,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   await app.register(adminPlugin(VENDORS), { prefix: '/__admin' })
 
   for (const vendor of VENDORS) {
-    await app.register(vendor.plugin, { prefix: vendor.mount })
+    await app.register(vendorScope(vendor), { prefix: vendor.mount })
   }
   const documents = apiDocuments(VENDORS)
   await registerApiDocs(app, documents)

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net'
 import type { ConnectionError } from 'fastify'
 import type { MockClock } from './clock.js'
 import { SERVER_ID } from './package-info.js'
-import { hostName, underPrefix } from './routing.js'
+import { vendorFor } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
 /** Node's limit on the request line and headers together, set explicitly (not left to --max-http-header-size). */
@@ -52,18 +52,6 @@ export function readRawRequest (raw: Buffer | undefined): SeenRequest {
   return seen
 }
 
-/** The vendor a refused request was for, and its path inside the vendor's mount. */
-function vendorFor (vendors: readonly VendorModule[], seen: SeenRequest): { vendor: VendorModule, path: string } | undefined {
-  if (seen.target === undefined || !seen.target.startsWith('/')) return undefined
-  const path = seen.target.split('?')[0] as string
-  const host = hostName(seen.headers.host)
-  for (const vendor of vendors) {
-    if (host !== '' && vendor.hostSuffixes.some((s) => host.endsWith(s))) return { vendor, path }
-    if (underPrefix(path, vendor.mount)) return { vendor, path: path.slice(vendor.mount.length) || '/' }
-  }
-  return undefined
-}
-
 function statusOf (err: { code?: string }, seen: SeenRequest): number {
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408
   if (err.code === 'HPE_HEADER_OVERFLOW') return seen.target !== undefined && seen.lineTooLong ? 414 : 431
@@ -83,7 +71,7 @@ export function createClientErrorHandler (vendors: readonly VendorModule[], cloc
     const seen = readRawRequest(Buffer.isBuffer(raw) ? raw : undefined)
     const status = statusOf(err, seen)
     const phrase = STATUS_CODES[status] ?? 'Error'
-    const owner = status === 408 ? undefined : vendorFor(vendors, seen)
+    const owner = status === 408 || seen.target === undefined ? undefined : vendorFor(vendors, seen.headers.host, seen.target)
     const answer = owner?.vendor.rawError?.(status, { path: owner.path, headers: seen.headers }, clock.now()) ?? {
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ statusCode: status, code: MESSAGES[status]?.[0] ?? 'MOCK_CLIENT_ERROR', error: phrase, message: MESSAGES[status]?.[1] ?? phrase })

@@ -3,7 +3,7 @@
  * the page-cursor codec and the page cache. Registered once on the root instance (fastify-plugin, so it is
  * visible inside the encapsulated vendor plugins) as `app.mock`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { MockConfig } from '../config.js'
 import type { Changes } from './changes.js'
@@ -12,7 +12,10 @@ import type { CursorCodec } from './cursor.js'
 import type { FaultEngine } from './faults.js'
 import type { Journal } from './journal.js'
 import type { PageCache } from './page-cache.js'
-import type { TenantStore } from './tenants.js'
+import type { Tenant, TenantStore } from './tenants.js'
+
+/** What a vendor's authentication hook finds: at least the tenant; each vendor adds its own. */
+export interface Caller { tenant: Tenant }
 
 export interface MockContext {
   config: MockConfig
@@ -27,12 +30,6 @@ export interface MockContext {
   pages: PageCache
   /** Real time the app was built (uptime). */
   startedAt: number
-  /**
-   * Vendors call this once a request's credentials identify its tenant. The control plane uses
-   * it to tag the request journal and to fire tenant-matched fault rules; when it returns true a
-   * fault has answered (or dropped) the request and the vendor must stop handling it.
-   */
-  identify (request: FastifyRequest, reply: FastifyReply, tenantId: string): Promise<boolean>
 }
 
 declare module 'fastify' {
@@ -42,10 +39,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The tenant the request's credentials identified (journal, tenant-matched faults). */
     mockTenant: string | null
+    /** Who the credentials name, set by the vendor's authentication hook (a vendor's own subtype of Caller). */
+    caller: Caller | null
   }
 }
 
 export const mockContextPlugin = fp(async (app: FastifyInstance, context: MockContext) => {
   app.decorate('mock', context)
   app.decorateRequest('mockTenant', null)
+  app.decorateRequest('caller', null)
 }, { name: 'mock-context', fastify: '5.x' })

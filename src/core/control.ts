@@ -1,7 +1,8 @@
 /**
- * The control plane's request-side half: it knows which vendor a request is for, fires fault
- * rules (before authentication, and once `identify` names the tenant), honours the X-Mock-Fault
- * header, and writes the request journal. The admin routes that steer it live in admin.ts.
+ * The control plane's request-side half, registered inside each vendor's scope (so every hook
+ * here is made for one vendor and never looks the vendor up): it fires fault rules (before
+ * authentication, and once `identify` names the tenant), honours the X-Mock-Fault header, and
+ * writes the request journal. The admin routes that steer it live in admin.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -11,17 +12,19 @@ import { parseFaultHeader } from './faults.js'
 import { pathInMount, underPrefix } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
-export function vendorOf (vendors: readonly VendorModule[], request: FastifyRequest): VendorModule | undefined {
-  const url = request.url
-  return vendors.find((v) => underPrefix(url, v.mount))
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Vendors call this once a request's credentials identify its tenant: the journal is tagged
+     * and tenant-matched fault rules fire. True when a fault answered (or dropped) the request,
+     * and the vendor must stop handling it.
+     */
+    identify: (request: FastifyRequest, reply: FastifyReply, tenantId: string) => Promise<boolean>
+  }
 }
 
-/** The request path inside the vendor: mount and alias prefixes removed. */
-export function vendorPath (vendor: VendorModule, request: FastifyRequest): string {
-  return vendorPathOf(vendor, request.url)
-}
-
-function vendorPathOf (vendor: VendorModule, url: string): string {
+/** The path of `url` inside the vendor: mount and alias prefixes removed. */
+export function vendorPath (vendor: VendorModule, url: string): string {
   const path = pathInMount(url, vendor.mount)
   for (const alias of vendor.aliases ?? []) {
     if (underPrefix(path, alias)) return path.slice(alias.length) || '/'
@@ -29,61 +32,57 @@ function vendorPathOf (vendor: VendorModule, url: string): string {
   return path
 }
 
-export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: { vendors: readonly VendorModule[] }) => {
+export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { vendor: VendorModule }) => {
   const { faults, journal, clock, changes } = app.mock
+  // Made once, so a journal record holds references only.
+  const pathOf = (url: string): string => vendorPath(vendor, url)
 
-  // One path function per vendor, made once, so a journal record holds references only.
-  const pathOf = new Map(vendors.map((v) => [v, (url: string) => vendorPathOf(v, url)]))
-
-  function record (request: FastifyRequest, vendor: VendorModule, status: number, durationMs: number): void {
-    journal.add(request, vendor.name, pathOf.get(vendor) as (url: string) => string, status, durationMs, clock.now())
+  function record (request: FastifyRequest, status: number, durationMs: number): void {
+    journal.add(request, vendor.name, pathOf, status, durationMs, clock.now())
   }
 
   /** Carries out a fired fault; true when it answered or dropped the request. */
-  async function apply (fired: FiredFault, vendor: VendorModule, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  async function apply (fired: FiredFault, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     if (fired.id !== undefined) changes.apply({ kind: 'fault.consumed', at: clock.now(), id: fired.id })
     if (fired.delayMs > 0) await sleep(fired.delayMs)
     if (fired.action.drop === true) {
-      record(request, vendor, 0, reply.elapsedTime)
+      record(request, 0, reply.elapsedTime)
       reply.hijack()
       request.raw.socket.destroy()
       return true
     }
     if (fired.action.status !== undefined) {
-      vendor.sendFault(request, reply, fired.action.status, fired.action.retryAfterSeconds)
+      vendor.sendFault(request, reply, { status: fired.action.status, retryAfterSeconds: fired.action.retryAfterSeconds })
       return true
     }
     return false
   }
 
-  app.mock.identify = async (request, reply, tenantId) => {
+  app.decorate('identify', async (request: FastifyRequest, reply: FastifyReply, tenantId: string): Promise<boolean> => {
     request.mockTenant = tenantId
     if (faults.size === 0) return false
-    const vendor = vendorOf(vendors, request)
-    if (vendor === undefined) return false
-    const fired = faults.fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: vendorPath(vendor, request) })
-    return fired !== undefined && await apply(fired, vendor, request, reply)
-  }
+    const fired = faults.fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: pathOf(request.url) })
+    return fired !== undefined && await apply(fired, request, reply)
+  })
 
   /** Fires the X-Mock-Fault header and the pre-authentication rules; true when one answered. */
   async function preAuthFaults (request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const vendor = vendorOf(vendors, request)
-    if (vendor === undefined) return false
     const header = request.headers['x-mock-fault']
     if (typeof header === 'string') {
       const action = parseFaultHeader(header)
       if (typeof action === 'string') {
-        vendor.sendFault(request, reply, 400, undefined, `invalid X-Mock-Fault header: ${action}`)
+        vendor.sendFault(request, reply, { status: 400, message: `invalid X-Mock-Fault header: ${action}` })
         return true
       }
-      if (await apply({ id: undefined, action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, vendor, request, reply)) return true
+      if (await apply({ id: undefined, action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, request, reply)) return true
     }
-    const fired = faults.fire({ vendor: vendor.name, method: request.method, path: vendorPath(vendor, request) })
-    return fired !== undefined && await apply(fired, vendor, request, reply)
+    const fired = faults.fire({ vendor: vendor.name, method: request.method, path: pathOf(request.url) })
+    return fired !== undefined && await apply(fired, request, reply)
   }
 
-  // preHandler runs after the vendor's own onRequest hooks (correlation ids) and body parsing.
-  // Callback style with a synchronous fast path: no fault rules and no header cost nothing.
+  // preHandler runs after the vendor's own onRequest hooks (correlation ids) and body parsing,
+  // and before its authentication hook. Callback style with a synchronous fast path: no fault
+  // rules and no header cost nothing.
   app.addHook('preHandler', (request, reply, done) => {
     if (request.headers['x-mock-fault'] === undefined && faults.size === 0) {
       done()
@@ -93,10 +92,15 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendors }: {
   })
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (journal.size > 0) {
-      const vendor = vendorOf(vendors, request)
-      if (vendor !== undefined) record(request, vendor, reply.statusCode, reply.elapsedTime)
-    }
+    if (journal.size > 0) record(request, reply.statusCode, reply.elapsedTime)
     done()
   })
 }, { name: 'control-plane', dependencies: ['mock-context'] })
+
+/** One vendor's scope: the control plane's hooks for that vendor, then the vendor's own routes. */
+export function vendorScope (vendor: VendorModule) {
+  return async function scope (app: FastifyInstance): Promise<void> {
+    await app.register(controlPlanePlugin, { vendor })
+    await app.register(vendor.plugin)
+  }
+}

@@ -46,6 +46,22 @@ export function createUrlRewriter (vendors: ReadonlyArray<{ mount: string, hostS
   }
 }
 
+/**
+ * The vendor a request is for, from its Host and request target, and its path inside the
+ * vendor's mount: only for answers written before routing (the HTTP parser's refusals, URLs that
+ * cannot be decoded). Routed requests know their vendor from the scope their hooks live in.
+ */
+export function vendorFor<V extends { mount: string, hostSuffixes: string[] }> (vendors: readonly V[], hostHeader: string | undefined, target: string): { vendor: V, path: string } | undefined {
+  if (!target.startsWith('/')) return undefined
+  const path = target.split('?')[0] as string
+  const host = hostName(hostHeader)
+  for (const vendor of vendors) {
+    if (host !== '' && vendor.hostSuffixes.some((s) => host.endsWith(s))) return { vendor, path }
+    if (underPrefix(path, vendor.mount)) return { vendor, path: path.slice(vendor.mount.length) || '/' }
+  }
+  return undefined
+}
+
 /** True when the request reached its vendor through Host routing rather than the path prefix. */
 export function isHostRouted (request: FastifyRequest): boolean {
   return (request.raw as RoutedMessage)[ROUTED_MOUNT] !== undefined

@@ -40,14 +40,14 @@ export interface VendorModule {
   tenantKind: TenantKind<any>
   /** Registered with `{ prefix: mount }`; must not use fastify-plugin (stays encapsulated). */
   plugin: FastifyPluginAsync
-  /**
-   * Answers with an error of `status` in the vendor's own shape (fault rules, X-Mock-Fault), with
-   * `Retry-After` when given. `message`, when given, replaces the reason phrase (used for a bad
-   * X-Mock-Fault header).
-   */
   /** The sandbox page's card for a tenant, with `base` the server's public base URL. */
   sandbox?: (tenant: Tenant, base: string) => SandboxCard
-  sendFault (request: FastifyRequest, reply: FastifyReply, status: number, retryAfterSeconds: number | undefined, message?: string): FastifyReply
+  /**
+   * Answers with an error of `status` in the vendor's own shape (fault rules, X-Mock-Fault, a
+   * URL that cannot be decoded), with `Retry-After` when given. `message`, when given, replaces
+   * the reason phrase.
+   */
+  sendFault (request: FastifyRequest, reply: FastifyReply, fault: Fault): FastifyReply
   /**
    * The error answer for a request Node's HTTP parser refused before Fastify saw it (request line
    * or headers too large, malformed HTTP), written on the raw connection: `path` is relative to
@@ -55,5 +55,7 @@ export interface VendorModule {
    */
   rawError?: (status: number, request: { path: string, headers: Record<string, string> }, nowMs: number) => RawAnswer
 }
+
+export interface Fault { status: number, retryAfterSeconds?: number | undefined, message?: string }
 
 export interface RawAnswer { headers: Record<string, string>, body: string }

@@ -261,9 +261,9 @@ t.test('sendFault answers in the vendor shape, negotiated, with Retry-After', as
   t.teardown(async () => { await app.close() })
   app.get('/fault/:status', async (request, reply) => {
     const { status } = request.params as { status: string }
-    return ispringVendor.sendFault(request, reply, Number(status), status === '429' ? 2 : undefined)
+    return ispringVendor.sendFault(request, reply, { status: Number(status), retryAfterSeconds: status === '429' ? 2 : undefined })
   })
-  app.get('/bad-header', async (request, reply) => ispringVendor.sendFault(request, reply, 400, undefined, 'invalid X-Mock-Fault header: "x" is not name=number'))
+  app.get('/bad-header', async (request, reply) => ispringVendor.sendFault(request, reply, { status: 400, message: 'invalid X-Mock-Fault header: "x" is not name=number' }))
   const limited = await app.inject({ url: '/fault/429', headers: JSON_ACCEPT })
   t.equal(limited.statusCode, 429)
   t.equal(limited.headers['retry-after'], '2')

@@ -63,7 +63,7 @@ export const concurVendor: VendorModule = {
   tenantKind: concurTenantKind,
   plugin: concurPlugin,
   sandbox: (tenant, base) => concurSandboxCard(tenant as Tenant<ConcurCompany>, base),
-  sendFault (request, reply, status, retryAfterSeconds, message) {
+  sendFault (request, reply, { status, retryAfterSeconds, message }) {
     const now = request.server.mock.clock.now()
     if (!reply.hasHeader(CORRELATION_HEADER)) reply.header(CORRELATION_HEADER, randomUUID())
     if (status === 429) return sendRateLimited(reply, pathInMount(request.url, MOUNT), retryAfterSeconds ?? 1, now)

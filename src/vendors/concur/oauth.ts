@@ -5,6 +5,7 @@
  * https://preview.developer.concur.com/api-reference/authentication/company-auth.html
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Caller } from '../../core/context.js'
 import type { JwtIssuer } from '../../core/jwt.js'
 import { isHostRouted, publicBase } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
@@ -23,7 +24,10 @@ export const FORM_BODY_LIMIT = 64 * 1024
 export const UNSUPPORTED_BODY = Symbol('unsupported body')
 export type TokenBody = Record<string, unknown> | typeof UNSUPPORTED_BODY
 
-export interface Authenticated { tenant: Tenant<ConcurCompany>, company: ConcurCompany, session: Session }
+export interface Authenticated extends Caller { tenant: Tenant<ConcurCompany>, company: ConcurCompany, session: Session }
+
+/** The caller the `authenticated` hook found (only on routes that run it). */
+export const callerOf = (request: FastifyRequest): Authenticated => request.caller as Authenticated
 
 function firstValue (value: unknown): string | undefined {
   const v = Array.isArray(value) ? value[0] : value
@@ -49,6 +53,18 @@ export class ConcurAuth {
 
   get #store () { return this.#app.mock.store }
   get #clock () { return this.#app.mock.clock }
+
+  /**
+   * The preHandler of every route that needs a company token: 401 without a valid one; else the
+   * caller is set and identified (journal, tenant-matched faults), once, before the handler runs.
+   */
+  readonly authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const found = await this.authenticate(request)
+    if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', this.#clock.now())
+    request.caller = found
+    if (await this.#app.identify(request, reply, found.tenant.id)) return reply
+    return undefined
+  }
 
   /** The company and session of a valid bearer token on the request, or undefined. */
   async authenticate (request: FastifyRequest): Promise<Authenticated | undefined> {
@@ -112,7 +128,7 @@ export class ConcurAuth {
     if (company === undefined || requestToken === undefined || !this.#requestTokenLive(requestToken)) {
       return sendOAuthError(reply, OAUTH_ERRORS.badCredentials)
     }
-    if (await this.#app.mock.identify(request, reply, (tenant as Tenant).id)) return reply
+    if (await this.#app.identify(request, reply, (tenant as Tenant).id)) return reply
     if (company.disabled) return sendOAuthError(reply, OAUTH_ERRORS.disabled)
     if (!company.clients.has(clientId)) return sendOAuthError(reply, OAUTH_ERRORS.notEnabled)
     if (requestToken.clientId !== clientId) return sendOAuthError(reply, OAUTH_ERRORS.otherClient)
@@ -132,7 +148,7 @@ export class ConcurAuth {
       for (const tenant of this.#store.list<ConcurCompany>('concur')) {
         const session = tenant.data.sessions.get(clientId)
         if (session?.refreshToken === refreshToken && session.refreshExpiresAt > this.#clock.now()) {
-          if (await this.#app.mock.identify(request, reply, tenant.id)) return reply
+          if (await this.#app.identify(request, reply, tenant.id)) return reply
           return await this.#issue(request, reply, tenant.data, session)
         }
       }
@@ -183,11 +199,10 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
   app.get('/oauth2/v0/jwks', { schema: { summary: 'Public keys that verify access and id tokens' } }, async () => jwks)
 
   app.delete('/app-mgmt/v0/connections', {
-    schema: { summary: "Revoke the calling app's tokens for the company" }
+    schema: { summary: "Revoke the calling app's tokens for the company" },
+    preHandler: auth.authenticated
   }, async (request, reply) => {
-    const found = await auth.authenticate(request)
-    if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', app.mock.clock.now())
-    if (await app.mock.identify(request, reply, found.tenant.id)) return reply
+    const found = callerOf(request)
     app.mock.changes.apply({ kind: 'tokens.revoked', at: app.mock.clock.now(), vendor: 'concur', tenant: found.tenant.id, clientId: found.session.clientId })
     return reply.type('application/json').send({})
   })

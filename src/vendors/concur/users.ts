@@ -9,7 +9,7 @@ import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
 import { FILTERABLE, filterKey, type UserDirectory } from './data.js'
 import { sendMessageError } from './errors.js'
-import type { ConcurAuth } from './oauth.js'
+import { callerOf, type ConcurAuth } from './oauth.js'
 import { MessageErrorSchema, UsersPageSchema } from './schemas.js'
 
 export const MAX_LIMIT = 1000
@@ -70,10 +70,7 @@ export function matchUsers (directory: UserDirectory, query: UsersQuery): { posi
 export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const clock = app.mock.clock
-    const found = await auth.authenticate(request)
-    if (found === undefined) return sendMessageError(reply, 401, 'Authorization Required', clock.now())
-    if (await app.mock.identify(request, reply, found.tenant.id)) return reply
-    const { company } = found
+    const { company } = callerOf(request)
     const directory = company.directory
     // The page depends on the directory's contents and the raw query only (company is fixed).
     const raw = rawQuery(request)
@@ -99,6 +96,6 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
     description: 'Query parameters are lower-case and case-sensitive: offset, limit (1..1000, default 100), isactive, loginid, lastname, employeeid, primaryemail, countrycode, id. Any other name, a repeat or a bad value is 400.',
     response: { 200: UsersPageSchema, 400: MessageErrorSchema, 401: MessageErrorSchema }
   }
-  app.get('/users/', { schema }, handler)
-  app.get('/users', { schema: { ...schema, hide: true } }, handler)
+  app.get('/users/', { schema, preHandler: auth.authenticated }, handler)
+  app.get('/users', { schema: { ...schema, hide: true }, preHandler: auth.authenticated }, handler)
 }

@@ -125,7 +125,7 @@ export class IspringAuth {
       sendError(request, reply, 401)
       return undefined
     }
-    if (await this.#app.mock.identify(request, reply, found.tenant.id)) return undefined
+    if (await this.#app.identify(request, reply, found.tenant.id)) return undefined
     if (!canReadDirectory(found.user.role)) {
       sendError(request, reply, 403)
       return undefined
@@ -168,7 +168,7 @@ export class IspringAuth {
     if (named !== undefined) candidates = candidates.filter((t) => t === named)
     const tenant = candidates.find((t) => t.data.apiClients.get((clientId as string).toLowerCase())?.clientSecret === secret)
     if (tenant === undefined) return sendError(request, reply, 401)
-    if (await this.#app.mock.identify(request, reply, tenant.id)) return reply
+    if (await this.#app.identify(request, reply, tenant.id)) return reply
     const client = tenant.data.apiClients.get((clientId as string).toLowerCase())
     const user = client === undefined ? undefined : this.#activeUser(tenant, client.actsAs)
     if (user === undefined) return sendError(request, reply, 401)

@@ -79,7 +79,7 @@ export const ispringVendor: VendorModule = {
   tenantKind: ispringTenantKind,
   plugin: ispringPlugin,
   sandbox: (tenant, base) => ispringSandboxCard(tenant as Tenant<IspringAccount>, base, MOUNT),
-  sendFault (request, reply, status, retryAfterSeconds, message) {
+  sendFault (request, reply, { status, retryAfterSeconds, message }) {
     if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
     const phrase = STATUS_CODES[status] ?? 'Error'
     // iSpring's 400 messages read "Bad Request: <what is wrong>".
