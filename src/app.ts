@@ -10,6 +10,7 @@ import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
 import { CursorCodec } from './core/cursor.js'
 import { adminPlugin, healthOf } from './core/admin.js'
+import { MalformedUrl, RouteNotFound, sendMockError } from './core/errors.js'
 import { createClientErrorHandler, MAX_HEADER_BYTES } from './core/client-errors.js'
 import { vendorScope } from './core/control.js'
 import { FaultEngine } from './core/faults.js'
@@ -67,7 +68,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     frameworkErrors: (_error, request, reply) => {
       const owner = vendorFor(VENDORS, request.headers.host, request.url)
       if (owner !== undefined) return owner.vendor.sendFault(request, reply, { status: 400, message: 'malformed URL' })
-      return (reply as FastifyReply).code(400).send({ message: 'Bad Request: malformed URL' })
+      return sendMockError(new MalformedUrl(), request, reply as FastifyReply)
     }
   })
 
@@ -115,17 +116,10 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   await registerApiDocs(app, documents)
   registerSandboxPage(app, VENDORS, documents)
 
-  app.setNotFoundHandler(async (request, reply) => {
-    return await reply.code(404).send({
-      message: `Not Found: no route for ${request.method} ${request.url.split('?')[0]}. ` +
-        `Vendor APIs live under ${VENDORS.map((v) => v.mount).join(' and ')}; GET /health answers when the mock is up.`
-    })
+  app.setNotFoundHandler(async (request) => {
+    throw new RouteNotFound(request.method, request.url.split('?')[0], VENDORS.map((v) => v.mount).join(' and '))
   })
-  app.setErrorHandler(async (error, request, reply) => {
-    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'unexpected error')
-    return await reply.code(status).send({ message: status >= 500 ? 'Internal Server Error' : (error as Error).message })
-  })
+  app.setErrorHandler(sendMockError)
 
   return app
 }

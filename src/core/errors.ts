@@ -12,6 +12,8 @@ import type { FixtureError } from './tenants.js'
 
 export const AdminUnauthorized = createError('MOCK_ADMIN_UNAUTHORIZED', 'Authorization: Bearer <ADMIN_TOKEN> is required for the admin API', 401)
 export const AdminRouteNotFound = createError('MOCK_ADMIN_NOT_FOUND', 'No admin route %s %s; see /openapi/admin.json', 404)
+export const RouteNotFound = createError('MOCK_NOT_FOUND', 'Not Found: no route for %s %s. Vendor APIs live under %s; GET /health answers when the mock is up.', 404)
+export const MalformedUrl = createError('MOCK_MALFORMED_URL', 'Bad Request: malformed URL', 400)
 export const InvalidQuery = createError('MOCK_INVALID_QUERY', '%s', 400)
 export const TenantNotFound = createError('MOCK_TENANT_NOT_FOUND', 'No %s tenant "%s". GET /__admin/tenants lists them.', 404)
 export const UserNotFound = createError('MOCK_USER_NOT_FOUND', 'No user "%s" in %s tenant "%s"', 404)
