@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { FiredFault } from './faults.js'
 import { parseFaultHeader } from './faults.js'
+import { journalSource } from './journal.js'
 import { pathInMount, underPrefix } from './routing.js'
 import type { VendorModule } from './vendor.js'
 
@@ -34,11 +35,12 @@ export function vendorPath (vendor: VendorModule, url: string): string {
 
 export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { vendor: VendorModule }) => {
   const { faults, journal, clock, changes } = app.mock
-  // Made once, so a journal record holds references only.
   const pathOf = (url: string): string => vendorPath(vendor, url)
+  // Made once, so a journal record holds references only.
+  const source = journalSource(vendor.name, pathOf, vendor.redaction)
 
   function record (request: FastifyRequest, status: number, durationMs: number): void {
-    journal.add(request, vendor.name, pathOf, status, durationMs, clock.now())
+    journal.add(request, source, status, durationMs, clock.now())
   }
 
   /** Carries out a fired fault; true when it answered or dropped the request. */

@@ -31,18 +31,47 @@ export interface JournalFilter {
 }
 
 const REDACTED = '[redacted]'
-const SECRET_HEADERS = new Set(['authorization', 'x-auth-password', 'cookie', 'proxy-authorization'])
-const SECRET_FIELD = /secret|password|token|assertion|code_verifier/i
+/** Headers that carry credentials whatever the vendor. */
+const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
 
-/** Names that look like a credential, or anything percent-encoded: the query needs a closer look. */
-const MAYBE_SECRET_QUERY = /secret|password|token|assertion|code_verifier|%/i
+/** What a vendor declares secret in its requests (names compared case-insensitively). */
+export interface RedactionRules {
+  /** Header names besides Authorization, Cookie, Proxy-Authorization and those containing a field word. */
+  headers?: string[]
+  /** Words that make a form field, JSON field or query parameter a credential (`secret` matches client_secret). */
+  fieldWords: string[]
+  /** Query parameters kept readable although they contain such a word (iSpring's pageToken is a cursor). */
+  keepQuery?: string[]
+}
 
-/**
- * The raw query with the values of credential-like parameters (clients do send OAuth fields in
- * the URL) replaced; iSpring's `pageToken` is a cursor, not a credential, and stays readable.
- */
-export function redactQuery (raw: string): string {
-  if (!MAYBE_SECRET_QUERY.test(raw)) return raw
+/** One vendor's journal source: its name, its path function and its redaction, made once. */
+export interface JournalSource {
+  vendor: string
+  pathOf: (url: string) => string
+  secretHeaders: ReadonlySet<string>
+  secretField: RegExp
+  /** Names that look like a credential, or anything percent-encoded: the query needs a closer look. */
+  maybeSecretQuery: RegExp
+  keepQuery: ReadonlySet<string>
+}
+
+const escape = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+export function journalSource (vendor: string, pathOf: (url: string) => string, rules: RedactionRules): JournalSource {
+  const words = rules.fieldWords.map(escape).join('|')
+  return {
+    vendor,
+    pathOf,
+    secretHeaders: new Set([...SECRET_HEADERS, ...(rules.headers ?? []).map((h) => h.toLowerCase())]),
+    secretField: new RegExp(words === '' ? '(?!)' : words, 'i'),
+    maybeSecretQuery: new RegExp(words === '' ? '%' : `${words}|%`, 'i'),
+    keepQuery: new Set(rules.keepQuery ?? [])
+  }
+}
+
+/** The raw query with the values of credential parameters (clients do send OAuth fields in the URL) replaced. */
+export function redactQuery (raw: string, source: JournalSource): string {
+  if (!source.maybeSecretQuery.test(raw)) return raw
   return raw.split('&').map((pair) => {
     const eq = pair.indexOf('=')
     if (eq === -1) return pair
@@ -50,15 +79,15 @@ export function redactQuery (raw: string): string {
     try {
       name = decodeURIComponent(name.replace(/\+/g, ' '))
     } catch {}
-    return name !== 'pageToken' && SECRET_FIELD.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
+    return !source.keepQuery.has(name) && source.secretField.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
   }).join('&')
 }
 
-export function redactBody (body: unknown): Record<string, unknown> | undefined {
+export function redactBody (body: unknown, source: JournalSource): Record<string, unknown> | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
   const out: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-    out[name] = SECRET_FIELD.test(name) ? REDACTED : value
+    out[name] = source.secretField.test(name) ? REDACTED : value
   }
   return out
 }
@@ -113,10 +142,9 @@ export class Journal {
   readonly #duration: Float64Array
   readonly #status: Int32Array
   readonly #headerCount: Int32Array
-  readonly #vendor: string[]
+  readonly #source: Array<JournalSource | undefined>
   readonly #tenant: Array<string | null>
   readonly #method: string[]
-  readonly #pathOf: Array<(url: string) => string>
   readonly #url: string[]
   readonly #rawUrl: string[]
   readonly #body: unknown[]
@@ -133,10 +161,9 @@ export class Journal {
     this.#status = new Int32Array(size)
     this.#headerCount = new Int32Array(size)
     const strings = (): string[] => new Array<string>(size).fill('')
-    this.#vendor = strings()
+    this.#source = new Array<JournalSource | undefined>(size).fill(undefined)
     this.#tenant = new Array<string | null>(size).fill(null)
     this.#method = strings()
-    this.#pathOf = new Array<(url: string) => string>(size).fill((url) => url)
     this.#url = strings()
     this.#rawUrl = strings()
     this.#body = new Array<unknown>(size).fill(undefined)
@@ -150,17 +177,16 @@ export class Journal {
   }
 
   /** Records a request; `pathOf` turns its routed URL into the vendor path when listed. */
-  add (request: JournalRequest, vendor: string, pathOf: (url: string) => string, status: number, durationMs: number, timeMs: number): void {
+  add (request: JournalRequest, source: JournalSource, status: number, durationMs: number, timeMs: number): void {
     if (this.size === 0) return
     const i = this.#next
     this.#id[i] = ++this.#serial
     this.#time[i] = timeMs
     this.#duration[i] = durationMs
     this.#status[i] = status
-    this.#vendor[i] = vendor
+    this.#source[i] = source
     this.#tenant[i] = request.mockTenant
     this.#method[i] = request.method
-    this.#pathOf[i] = pathOf
     const rawUrl = intern(request.raw.url ?? '')
     this.#rawUrl[i] = rawUrl
     this.#url[i] = request.url === request.raw.url ? rawUrl : intern(request.url)
@@ -173,7 +199,7 @@ export class Journal {
     for (const name in headers) {
       const value = headers[name]
       if (value === undefined) continue
-      const kept = SECRET_HEADERS.has(name) ? REDACTED : intern(typeof value === 'string' ? value : value.join(', '))
+      const kept = source.secretHeaders.has(name) || source.secretField.test(name) ? REDACTED : intern(typeof value === 'string' ? value : value.join(', '))
       if (n < HEADER_PAIRS) {
         this.#headers[base + 2 * n] = name
         this.#headers[base + 2 * n + 1] = kept
@@ -226,15 +252,16 @@ export class Journal {
     for (let n = 0; n < inPlace; n++) headers[this.#headers[base + 2 * n] as string] = this.#headers[base + 2 * n + 1] as string
     const more = this.#moreHeaders[i] ?? []
     for (let n = 0; n < more.length; n += 2) headers[more[n] as string] = more[n + 1] as string
-    const body = redactBody(this.#body[i])
+    const source = this.#source[i] as JournalSource
+    const body = redactBody(this.#body[i], source)
     return {
       id: this.#id[i] as number,
       time: new Date(this.#time[i] as number).toISOString(),
-      vendor: this.#vendor[i] as string,
+      vendor: source.vendor,
       tenant: this.#tenant[i] as string | null,
       method: this.#method[i] as string,
-      path: (this.#pathOf[i] as (url: string) => string)(this.#url[i] as string),
-      query: redactQuery(q === -1 ? '' : rawUrl.slice(q + 1)),
+      path: source.pathOf(this.#url[i] as string),
+      query: redactQuery(q === -1 ? '' : rawUrl.slice(q + 1), source),
       headers,
       ...(body !== undefined ? { body } : {}),
       status: this.#status[i] as number,

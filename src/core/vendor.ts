@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 // Route schemas carry OpenAPI fields (summary, description, hide): @fastify/swagger types them.
 import type {} from '@fastify/swagger'
+import type { RedactionRules } from './journal.js'
 import type { Tenant, TenantKind } from './tenants.js'
 
 /** One request of a sandbox "try it" sequence; `{{name}}` takes a value captured earlier. */
@@ -38,6 +39,8 @@ export interface VendorModule {
   /** Prefixes inside the mount that serve the same routes (iSpring's /api/v2); fault paths ignore them. */
   aliases?: string[]
   tenantKind: TenantKind<any>
+  /** What the request journal must never show of this vendor's requests. */
+  redaction: RedactionRules
   /** Registered with `{ prefix: mount }`; must not use fastify-plugin (stays encapsulated). */
   plugin: FastifyPluginAsync
   /** The sandbox page's card for a tenant, with `base` the server's public base URL. */

@@ -61,6 +61,8 @@ export const concurVendor: VendorModule = {
   mount: MOUNT,
   hostSuffixes: ['.concursolutions.com'],
   tenantKind: concurTenantKind,
+  // OAuth fields: client_secret, password (the request token), refresh_token, assertions, PKCE verifiers.
+  redaction: { fieldWords: ['secret', 'password', 'token', 'assertion', 'code_verifier'] },
   plugin: concurPlugin,
   sandbox: (tenant, base) => concurSandboxCard(tenant as Tenant<ConcurCompany>, base),
   sendFault (request, reply, { status, retryAfterSeconds, message }) {

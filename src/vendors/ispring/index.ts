@@ -77,6 +77,8 @@ export const ispringVendor: VendorModule = {
   hostSuffixes: ['.ispringlearn.com', '.ispring.com', '.ispringlearn.eu', '.ispring.eu'],
   aliases: [ALIAS_PREFIX],
   tenantKind: ispringTenantKind,
+  // client_secret, passwords (and so the legacy X-Auth-Password header); pageToken is a cursor.
+  redaction: { fieldWords: ['secret', 'password', 'token', 'assertion', 'code_verifier'], keepQuery: ['pageToken'] },
   plugin: ispringPlugin,
   sandbox: (tenant, base) => ispringSandboxCard(tenant as Tenant<IspringAccount>, base, MOUNT),
   sendFault (request, reply, { status, retryAfterSeconds, message }) {
