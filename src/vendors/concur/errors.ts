@@ -6,10 +6,20 @@
  */
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import type { FastifyReply } from 'fastify'
-import type { RawAnswer } from '../../core/vendor.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { pathInMount } from '../../core/routing.js'
+import type { Fault, RawAnswer } from '../../core/vendor.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error envelope of a Concur route: `oauth` on the token endpoint, `message` (the default) elsewhere. */
+    envelope?: 'oauth' | 'message'
+  }
+}
 
 export const CORRELATION_HEADER = 'concur-correlationid'
+export const MOUNT = '/concur'
+export const TOKEN_PATH = '/oauth2/v0/token'
 
 export interface OAuthError { status: number, error: string, description: string, code: number }
 
@@ -57,13 +67,37 @@ export function sendRateLimited (reply: FastifyReply, path: string, retryAfterSe
 }
 
 /**
+ * Any error that is not a rule of a route's own (faults, framework errors, unexpected failures),
+ * in the envelope the route declares: the OAuth envelope with a `server_error` (or, below 500,
+ * the format error of the token table), else the Message envelope; 429 has its own body.
+ */
+export function sendConcurError (request: FastifyRequest, reply: FastifyReply, { status, retryAfterSeconds, message }: Fault): FastifyReply {
+  const now = request.server.mock.clock.now()
+  if (!reply.hasHeader(CORRELATION_HEADER)) reply.header(CORRELATION_HEADER, randomUUID())
+  if (status === 429) return sendRateLimited(reply, pathInMount(request.url, MOUNT), retryAfterSeconds ?? 1, now)
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+  const phrase = message ?? STATUS_CODES[status] ?? 'Error'
+  if (request.routeOptions.config.envelope === 'oauth') return sendOAuthError(reply, { status, error: 'server_error', description: phrase, code: status })
+  return sendMessageError(reply, status, phrase, now)
+}
+
+/** What an error thrown while handling a request (a body parser, a limit, a bug) is answered with. */
+export function sendThrownError (request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
+  if (request.routeOptions.config.envelope === 'oauth' && status < 500) {
+    return sendOAuthError(reply, status === 413 ? OAUTH_ERRORS.bodyTooLarge : OAUTH_ERRORS.unsupportedFormat)
+  }
+  const phrase = status === 413 ? 'Request Entity Too Large' : status < 500 ? 'Bad Request' : 'Internal Server Error'
+  return sendConcurError(request, reply, { status: status < 500 ? status : 500, message: phrase })
+}
+
+/**
  * A refused request's answer on the raw connection (no reply object yet): the OAuth envelope on
  * the token endpoint, else the Message envelope, with a fresh correlation id.
  */
 export function rawErrorAnswer (status: number, path: string, nowMs: number): RawAnswer {
   const id = randomUUID()
   const phrase = STATUS_CODES[status] ?? 'Error'
-  const body = path === '/oauth2/v0/token'
+  const body = path === TOKEN_PATH
     ? { error: 'invalid_request', error_description: phrase, code: status }
     : { Message: phrase, 'Server-Time': new Date(nowMs).toISOString(), Id: id }
   return { headers: { 'content-type': 'application/json; charset=utf-8', [CORRELATION_HEADER]: id }, body: JSON.stringify(body) }

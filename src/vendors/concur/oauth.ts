@@ -10,19 +10,19 @@ import type { JwtIssuer } from '../../core/jwt.js'
 import { isHostRouted, publicBase } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
 import type { ConcurCompany, Session } from './data.js'
-import { OAUTH_ERRORS, sendMessageError, sendOAuthError } from './errors.js'
+import { MOUNT, OAUTH_ERRORS, sendMessageError, sendOAuthError, TOKEN_PATH } from './errors.js'
 import { OAuthErrorSchema, TokenSuccessSchema } from './schemas.js'
+import { UNSUPPORTED_BODY, type FormBody } from '../../core/form-body.js'
 
 export const ACCESS_TOKEN_SECONDS = 3600
 export const REFRESH_TOKEN_SECONDS = 180 * 86_400
 export const REQUEST_TOKEN_SECONDS = 24 * 3600
 export const SCOPE = 'user.read company.read'
-export const MOUNT = '/concur'
+export { MOUNT }
 export const FORM_BODY_LIMIT = 64 * 1024
 
 /** What the catch-all body parser hands the token route for a body that is not a form. */
-export const UNSUPPORTED_BODY = Symbol('unsupported body')
-export type TokenBody = Record<string, unknown> | typeof UNSUPPORTED_BODY
+export type TokenBody = FormBody
 
 export interface Authenticated extends Caller { tenant: Tenant<ConcurCompany>, company: ConcurCompany, session: Session }
 
@@ -187,8 +187,9 @@ export class ConcurAuth {
 }
 
 export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwks: { keys: unknown[] }): void {
-  app.post('/oauth2/v0/token', {
+  app.post(TOKEN_PATH, {
     bodyLimit: FORM_BODY_LIMIT,
+    config: { envelope: 'oauth' },
     schema: {
       summary: 'Company token: password grant (credtype=authtoken) or refresh grant',
       consumes: ['application/x-www-form-urlencoded'],

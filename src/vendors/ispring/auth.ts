@@ -15,14 +15,14 @@ import { sendBadRequest, sendError } from './errors.js'
 import { formatOf, sendFormatted } from './negotiation.js'
 import { canReadDirectory, type Scope } from './permissions.js'
 import { XML_DECLARATION, xmlFragment } from './xml.js'
+import { UNSUPPORTED_BODY, type FormBody } from '../../core/form-body.js'
 
 export const TOKEN_SECONDS = 1800
 export const FORM_BODY_LIMIT = 64 * 1024
 const VENDOR = 'ispring'
 
 /** What the catch-all body parser hands a route for a body that is not a form. */
-export const UNSUPPORTED_BODY = Symbol('unsupported body')
-export type TokenBody = Record<string, unknown> | typeof UNSUPPORTED_BODY
+export type TokenBody = FormBody
 
 export interface Caller {
   tenant: Tenant<IspringAccount>

@@ -7,17 +7,17 @@
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import { STATUS_CODES } from 'node:http'
-import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tenant } from '../../core/tenants.js'
 import type { VendorModule } from '../../core/vendor.js'
-import { FORM_BODY_LIMIT, IspringAuth, UNSUPPORTED_BODY, type TokenBody } from './auth.js'
+import { FORM_BODY_LIMIT, IspringAuth, type TokenBody } from './auth.js'
 import { ispringTenantKind, type IspringAccount } from './data.js'
 import { rawErrorAnswer, sendError } from './errors.js'
 import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
 import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
 import { registerUserRoutes } from './users.js'
+import { registerFormBody } from '../../core/form-body.js'
 
 export const MOUNT = '/ispring'
 /** Clients call `/api/v2/users` on the account's own domain. */
@@ -44,11 +44,7 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
 
   // Only the token endpoint reads a body; clients also send Content-Type: application/json on
   // body-less GETs, so any other content type is accepted here and refused by the token route.
-  app.removeAllContentTypeParsers()
-  await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT })
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => {
-    done(null, UNSUPPORTED_BODY)
-  })
+  await registerFormBody(app, FORM_BODY_LIMIT)
   // Queries are checked on the raw string (repeats, brackets, strict names) by the handlers and
   // bodies are strings rendered per format: the route schemas document, they do not run.
   app.setValidatorCompiler(() => () => true)
