@@ -160,6 +160,36 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       return { updated: userId }
     })
 
+    app.put('/tenants/:vendor/:id/users/:userId', {
+      schema: {
+        summary: 'Replace one user with a whole hand-written user (fixture format, same id)',
+        params: UserParams,
+        body: Type.Record(Type.String(), Type.Unknown()),
+        response: { 200: Type.Object({ replaced: Type.String() }), 400: ErrorSchema, 404: ErrorSchema }
+      }
+    }, async (request) => {
+      const { vendor, id, userId } = request.params
+      tenantOr404(vendor, id)
+      const check = userChecks.get(vendor) as NonNullable<ReturnType<typeof userChecks.get>>
+      const issues = [...check.Errors(request.body)].slice(0, 5).map((e) => ({ source: 'request', path: jsonPath(e.instancePath.split('/').slice(1)), message: schemaMessage(e) }))
+      if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
+      changes.apply({ kind: 'user.replaced', at: changes.now(), vendor, tenant: id, userId, user: request.body as { [key: string]: Json } })
+      return { replaced: userId }
+    })
+
+    app.delete('/tenants/:vendor/:id/users/:userId', {
+      schema: {
+        summary: 'Remove one user',
+        description: 'Concur only for now (400 MOCK_UNSUPPORTED_CHANGE for iSpring, whose removal comes with its provisioning API).',
+        params: UserParams,
+        response: { 204: Type.Null(), 400: ErrorSchema, 404: ErrorSchema }
+      }
+    }, async (request, reply) => {
+      const { vendor, id, userId } = request.params
+      changes.apply({ kind: 'user.removed', at: changes.now(), vendor, tenant: id, userId })
+      return await reply.code(204).send(null)
+    })
+
     app.post('/reset', {
       schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset' }
     }, async (_request, reply) => {

@@ -114,6 +114,12 @@ export class UserDirectory {
     this.#invalidate()
   }
 
+  /** Removes the user at `position`; later users move up one (the Bulk API pages by offset). */
+  remove (position: number): void {
+    this.users.splice(position, 1)
+    this.#invalidate()
+  }
+
   /** Replaces the user at `position` with a new object (so its cached JSON is not reused). */
   replace (position: number, user: ConcurUser): void {
     this.users[position] = user
@@ -330,6 +336,23 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
     const next = fromFixture({ ...current, ...(patch as Partial<ConcurUserFixture>), ID: current.ID })
     checkUnique(directory.users, [next], [], position)
     directory.replace(position, next)
+    return true
+  },
+  replaceUser (company, userId, user) {
+    const directory = company.directory
+    const position = directory.lookup('id', userId.toLowerCase())[0]
+    if (position === undefined) return false
+    const next = fromFixture(user as ConcurUserFixture)
+    if (next.ID.toLowerCase() !== userId.toLowerCase()) throw new FixtureProblem(['ID'], `must be the id of the user replaced ("${(directory.users[position] as ConcurUser).ID}")`)
+    checkUnique(directory.users, [next], [], position)
+    directory.replace(position, next)
+    return true
+  },
+  removeUser (company, userId) {
+    const directory = company.directory
+    const position = directory.lookup('id', userId.toLowerCase())[0]
+    if (position === undefined) return false
+    directory.remove(position)
     return true
   },
   prepare: (fixture) => fixtureUsers(fixture as ConcurTenantFile),
