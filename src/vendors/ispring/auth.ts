@@ -12,9 +12,8 @@ import type { Tenant } from '../../core/tenants.js'
 import { normalizeAccountUrl, type IspringAccount, type IspringUser } from './data.js'
 import type { Directory } from './directory.js'
 import { sendBadRequest, sendError } from './errors.js'
-import { formatOf, sendFormatted } from './negotiation.js'
+import { formatOf, responseBody, sendFormatted } from './negotiation.js'
 import { canReadDirectory, type Scope } from './permissions.js'
-import { XML_DECLARATION, xmlFragment } from './xml.js'
 
 export const TOKEN_SECONDS = 1800
 export const FORM_BODY_LIMIT = 64 * 1024
@@ -178,9 +177,8 @@ export class IspringAuth {
     tenant.data.addToken(token, { userId: user.userId, expiresAt: now + TOKEN_SECONDS * 1000 }, now)
     this.#pruneIndex(now)
     this.#index.set(token, tenant)
-    const body = { access_token: token, expires_in: TOKEN_SECONDS, token_type: 'bearer' }
     const format = formatOf(request)
-    return sendFormatted(reply, 200, format, format === 'json' ? JSON.stringify(body) : XML_DECLARATION + xmlFragment('response', body))
+    return sendFormatted(reply, 200, format, responseBody(format, { access_token: token, expires_in: TOKEN_SECONDS, token_type: 'bearer' }))
   }
 
   /** Drops index entries from the oldest on while they are dead (expired, tenant gone); live ones are never dropped. */

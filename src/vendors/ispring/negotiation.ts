@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { setBounded } from '../../core/bounded.js'
-import { XML_DECLARATION, xmlDocument, xmlElement, xmlList } from './xml.js'
+import { XML_DECLARATION, xmlDocument, xmlElement, xmlFragment, xmlList } from './xml.js'
 
 export type Format = 'json' | 'xml'
 
@@ -38,6 +38,16 @@ function negotiate (accept: string): Format {
     return 'json'
   }
   return 'xml'
+}
+
+/** `value` (a key-ordered object) as JSON, or as the XML element `<name>`. */
+export function serialize (format: Format, name: string, value: unknown): string {
+  return format === 'json' ? JSON.stringify(value) : xmlFragment(name, value)
+}
+
+/** A whole answer whose keys are the top level: the JSON object, or the XML document's `<response>`. */
+export function responseBody (format: Format, value: unknown): string {
+  return (format === 'xml' ? XML_DECLARATION : '') + serialize(format, 'response', value)
 }
 
 export function sendFormatted (reply: FastifyReply, status: number, format: Format, body: string | Buffer): FastifyReply {
