@@ -9,10 +9,11 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hostName, isHostRouted } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
-import { normalizeAccountUrl, type IspringAccount, type IspringUser } from './data.js'
+import { normalizeAccountUrl, type IspringAccount } from './account.js'
+import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
 import { sendBadRequest, sendError } from './errors.js'
-import { formatOf, responseBody, sendFormatted } from './negotiation.js'
+import { formatOf, responseBody, sendFormatted } from './format.js'
 import { canReadDirectory, type Scope } from './permissions.js'
 
 export const TOKEN_SECONDS = 1800

@@ -7,7 +7,7 @@
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
  */
 import { setBounded } from '../../core/bounded.js'
-import type { Department, Group, IspringUser } from './data.js'
+import type { Department, Group, IspringUser } from './model.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
 import { unionSorted } from '../../core/positions.js'
 import { SCOPED_ROLES, scopeOf, type Scope } from './permissions.js'

@@ -7,7 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RawAnswer } from '../../core/vendor.js'
-import { formatOf, formatOfAccept, JSON_TYPE, responseBody, sendFormatted, XML_TYPE, type Format } from './negotiation.js'
+import { formatOf, formatOfAccept, JSON_TYPE, responseBody, sendFormatted, XML_TYPE, type Format } from './format.js'
 
 /** The vendor's wording where it differs from the HTTP reason phrase. */
 const MESSAGES: Record<number, string> = { 403: 'Permission Denied' }

@@ -7,8 +7,8 @@
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+User+Info
  */
 import { FragmentCache } from '../../core/fragments.js'
-import type { Department, Group, IspringUser } from './data.js'
-import { serialize, type Format } from './negotiation.js'
+import type { Department, Group, IspringUser } from './model.js'
+import { serialize, type Format } from './format.js'
 
 export type ApiVersion = 1 | 2
 

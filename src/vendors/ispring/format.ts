@@ -1,7 +1,8 @@
 /**
  * iSpring answers in XML unless the client's Accept header asks for JSON; errors follow the same
- * rule. Every iSpring body goes out through `send` with an explicit content type, so Fastify's
- * JSON serializer never touches it.
+ * rule. Here are the negotiation, the one place a value becomes JSON or XML (`serialize`) and the
+ * envelopes of lists and single records. Every iSpring body goes out through `send` with an
+ * explicit content type, so Fastify's JSON serializer never touches it.
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
