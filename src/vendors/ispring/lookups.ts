@@ -44,9 +44,7 @@ function pathId (request: FastifyRequest, reply: FastifyReply, name: string): st
   return undefined
 }
 
-export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
-  const hide = prefix !== ''
-
+export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
   const user = (version: ApiVersion): Handler => async (request, reply) => {
     const ready = await prepare(auth, request, reply, false)
     if (ready === undefined) return reply
@@ -65,10 +63,10 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     hide,
     response: { 200: negotiated(version === 1 ? UserProfileSchema : UserProfileV2Schema, 'The user'), ...ERRORS }
   })
-  app.get(`${prefix}/user/:userId`, { schema: userSchema(1) }, user(1))
-  app.get(`${prefix}/user/:userId/v2`, { schema: userSchema(2) }, user(2))
+  app.get('/user/:userId', { schema: userSchema(1) }, user(1))
+  app.get('/user/:userId/v2', { schema: userSchema(2) }, user(2))
 
-  app.get(`${prefix}/departments`, {
+  app.get('/departments', {
     schema: {
       summary: 'List departments page by page',
       description: 'Scoped roles see only the departments they manage and their sub-departments.',
@@ -91,7 +89,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     return sendFormatted(reply, 200, format, listBody(format, 'departments', items, found.next))
   })
 
-  app.get(`${prefix}/department/:departmentId`, {
+  app.get('/department/:departmentId', {
     schema: {
       summary: 'Get one department',
       description: 'XML <response><department>...</department></response>, or the bare JSON object.',
@@ -111,7 +109,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     return sendFormatted(reply, 200, format, singleBody(format, departmentFragment(directory.departments[position] as Department, format)))
   })
 
-  app.get(`${prefix}/groups`, {
+  app.get('/groups', {
     schema: {
       summary: 'List groups page by page',
       hide,
@@ -130,7 +128,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     return sendFormatted(reply, 200, format, listBody(format, 'groups', items, found.next))
   })
 
-  app.get(`${prefix}/group/:groupId`, {
+  app.get('/group/:groupId', {
     schema: {
       summary: 'Get one group with its members',
       description: 'usersCount and userIds count only the members a scoped caller may see.',

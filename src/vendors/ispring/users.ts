@@ -93,7 +93,7 @@ export function matchUsers (directory: Directory, { filters, filtersKey }: Users
   })
 }
 
-export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
+export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
   const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const caller = await auth.caller(request, reply)
     if (caller === undefined) return reply
@@ -125,8 +125,7 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
     '(departments[]=<id>&departments[]=<id>; %5B%5D works too). Kinds combine with AND, values of one kind with OR. ' +
     'Scoped roles (department_administrator, publisher, custom) see only their managed departments and sub-departments; ' +
     'learners get 403. Status: 1 active, 3 inactive or employment ended.'
-  const hide = prefix !== ''
-  app.get(`${prefix}/users`, {
+  app.get('/users', {
     schema: {
       summary: 'List users page by page (v1: employment ended is status 3)',
       description,
@@ -136,7 +135,7 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
       response: { 200: negotiated(UsersPageSchema, 'A page of users; nextPageToken absent on the last page'), ...ERRORS }
     }
   }, list(1))
-  app.get(`${prefix}/users/v2`, {
+  app.get('/users/v2', {
     schema: {
       summary: 'List users page by page (v2: employment ended is status 5; userIds[] filter)',
       description: description.replace('3 inactive or employment ended', '3 inactive, 5 employment ended'),
