@@ -37,9 +37,10 @@ export interface UsersQuery {
   pageToken: string | undefined
 }
 
-/** Queries read (clients ask the same few again and again), by version and raw query. */
+/** Queries read (clients ask the same few again and again), by version and raw query; long ones are not kept. */
 const KNOWN_QUERIES = new Map<string, UsersQuery>()
 const KNOWN_QUERIES_SIZE = 256
+const KNOWN_QUERY_LENGTH = 1024
 
 /** Parses a /users query; throws ParamError. */
 export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
@@ -53,7 +54,7 @@ export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
     if (values !== undefined) filters[kind] = [...new Set(values)].sort()
   }
   const query = { filters, filtersKey: filtersKey(filters), pageSize: params.pageSize, pageToken: params.pageToken }
-  return setBounded(KNOWN_QUERIES, memoKey, query, KNOWN_QUERIES_SIZE)
+  return raw.length > KNOWN_QUERY_LENGTH ? query : setBounded(KNOWN_QUERIES, memoKey, query, KNOWN_QUERIES_SIZE)
 }
 
 /** Text naming the filters exactly: two queries with the same filters have the same key. */
