@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ispringVendor } from '../../src/vendors/ispring/index.js'
-import type { IspringAccount } from '../../src/vendors/ispring/data.js'
+import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import {
   build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
 } from '../helper.js'

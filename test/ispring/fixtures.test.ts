@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
 import { FixtureError, FixtureProblem } from '../../src/core/tenants.js'
-import type { IspringAccount } from '../../src/vendors/ispring/data.js'
+import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import { ROLE_IDS } from '../../src/vendors/ispring/permissions.js'
 import { build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders } from '../helper.js'

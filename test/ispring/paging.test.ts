@@ -1,5 +1,6 @@
 import t from 'tap'
-import type { IspringAccount, IspringUser } from '../../src/vendors/ispring/data.js'
+import type { IspringAccount } from '../../src/vendors/ispring/account.js'
+import type { IspringUser } from '../../src/vendors/ispring/model.js'
 import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import type { MockServer as App } from '../../src/app.js'
 import { build, demoLegacy, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders } from '../helper.js'

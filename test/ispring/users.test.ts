@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { IspringAccount } from '../../src/vendors/ispring/data.js'
+import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import {
   build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, parseXml, xmlToJson, type DemoRow, type XmlElement

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import t from 'tap'
 import type { MockServer } from '../../src/app.js'
-import type { IspringAccount } from '../../src/vendors/ispring/data.js'
+import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import { build, CONCUR, form, ISPRING, ispringToken } from '../helper.js'
 import { check, expect, expectConcurOAuth, expectConcurRest, expectIspring, FUZZ_RUNS } from './support.js'
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
+import { FragmentCache } from '../../core/fragments.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
 import { namePools, seededRandom } from '../../core/random.js'
 import { runAll, type Steps } from '../../core/steps.js'
@@ -49,12 +50,8 @@ export function filterKey (name: Filterable, value: string): string {
   return name === 'employeeid' ? value : name === 'loginid' || name === 'primaryemail' ? asciiLower(value) : value.toLowerCase()
 }
 
-/**
- * Serialized users, keyed by the user object. User objects are never changed in place (a change
- * replaces the object), so an entry is valid for as long as its user is in use, and tenants
- * rebuilt by a reset share the entries of their unchanged users.
- */
-const USER_JSON = new WeakMap<ConcurUser, Buffer>()
+/** Serialized users (core FragmentCache: user objects are replaced, never changed in place). */
+const USER_JSON = new FragmentCache<ConcurUser>(1, (user) => Buffer.from(JSON.stringify(user)))
 
 /** Generated users per fixture object: a reset rebuilds a tenant from the same object. */
 const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
@@ -80,13 +77,7 @@ export class UserDirectory {
 
   /** The user's JSON, serialized once and reused until the user changes. */
   json (position: number): Buffer {
-    const user = this.users[position] as ConcurUser
-    let bytes = USER_JSON.get(user)
-    if (bytes === undefined) {
-      bytes = Buffer.from(JSON.stringify(user))
-      USER_JSON.set(user, bytes)
-    }
-    return bytes
+    return USER_JSON.get(this.users[position] as ConcurUser)
   }
 
   /** Positions of users whose field equals `key` (already normalized with filterKey). */

@@ -5,6 +5,7 @@
  * https://preview.developer.concur.com/api-reference/authentication/get-users31.html
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { intersectSorted, sliceAt } from '../../core/positions.js'
 import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
 import { FILTERABLE, filterKey, type UserDirectory } from './data.js'
@@ -50,21 +51,15 @@ export function parseUsersQuery (raw: string): UsersQuery | undefined {
   return query
 }
 
-/** Positions of the matching users, in creation order. */
+/** Positions of the matching users, in creation order (filters AND-ed: the core intersection). */
 export function matchUsers (directory: UserDirectory, query: UsersQuery): { positions: readonly number[] | undefined, total: number } {
   if (query.filters.length === 0 && query.isactive === undefined) {
     return { positions: undefined, total: directory.users.length }
   }
   const candidates: (readonly number[])[] = query.filters.map((f) => directory.lookup(f.name, f.key))
   if (query.isactive !== undefined) candidates.push(directory.byActive(query.isactive))
-  candidates.sort((a, b) => a.length - b.length)
-  let result = candidates[0] as readonly number[]
-  for (const other of candidates.slice(1)) {
-    if (result.length === 0) break
-    const set = new Set(other)
-    result = result.filter((p) => set.has(p))
-  }
-  return { positions: result, total: result.length }
+  const positions = candidates.length === 1 ? candidates[0] as readonly number[] : intersectSorted(candidates)
+  return { positions, total: positions.length }
 }
 
 export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): void {
@@ -80,12 +75,11 @@ export function registerUserRoutes (app: FastifyInstance, auth: ConcurAuth): voi
     const query = parseUsersQuery(raw)
     if (query === undefined) return sendMessageError(reply, 400, 'invalid query params', clock.now())
     const { positions, total } = matchUsers(directory, query)
-    const end = Math.min(total, query.offset + query.limit)
     const parts: Buffer[] = [Buffer.from(`{"total":${total},"offset":${query.offset},"limit":${query.limit},"company":${company.companyJson},"Items":[`)]
-    for (let i = query.offset; i < end; i++) {
-      if (i > query.offset) parts.push(COMMA)
-      parts.push(directory.json(positions === undefined ? i : positions[i] as number))
-    }
+    sliceAt(positions, total, query.offset, query.limit).forEach((p, i) => {
+      if (i > 0) parts.push(COMMA)
+      parts.push(directory.json(p))
+    })
     parts.push(CLOSE)
     const page = Buffer.concat(parts)
     app.mock.pages.set(key, page)

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hostName, isHostRouted } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
-import { normalizeAccountUrl, type IspringAccount, type IspringUser } from './data.js'
+import { normalizeAccountUrl, type IspringAccount } from './account.js'
+import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
 import { sendBadRequest, sendError } from './errors.js'
-import { formatOf, sendFormatted } from './negotiation.js'
+import { formatOf, responseBody, sendFormatted } from './format.js'
 import { canReadDirectory, type Scope } from './permissions.js'
-import { XML_DECLARATION, xmlFragment } from './xml.js'
 import { UNSUPPORTED_BODY, type FormBody } from '../../core/form-body.js'
 
 export const TOKEN_SECONDS = 1800
@@ -178,9 +178,8 @@ export class IspringAuth {
     tenant.data.addToken(token, { userId: user.userId, expiresAt: now + TOKEN_SECONDS * 1000 }, now)
     this.#pruneIndex(now)
     this.#index.set(token, tenant)
-    const body = { access_token: token, expires_in: TOKEN_SECONDS, token_type: 'bearer' }
     const format = formatOf(request)
-    return sendFormatted(reply, 200, format, format === 'json' ? JSON.stringify(body) : XML_DECLARATION + xmlFragment('response', body))
+    return sendFormatted(reply, 200, format, responseBody(format, { access_token: token, expires_in: TOKEN_SECONDS, token_type: 'bearer' }))
   }
 
   /** Drops index entries from the oldest on while they are dead (expired, tenant gone); live ones are never dropped. */

@@ -5,7 +5,7 @@
  * path of the offending value, relative to the file or to the admin request's list of users.
  */
 import { FixtureProblem } from '../../core/tenants.js'
-import type { IspringUser } from './data.js'
+import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
 import { ROLE_IDS, SCOPED_ROLES } from './permissions.js'
 import type { IspringDepartmentFixture, IspringTenantFile, IspringUserFixture } from './schemas.js'

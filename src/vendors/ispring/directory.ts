@@ -2,21 +2,16 @@
  * The records of one iSpring account, indexed once: users in creation order (a user's position
  * is its creation sequence number: the order of every listing and what page tokens point at), by
  * id, login and email, by department (with subtrees) and by group; derived position lists
- * (filters, scopes) memoized until the next change; per-user serialized fragments (JSON and XML,
- * v1 and v2) built on first use and dropped when the user changes.
+ * (filters, scopes) memoized until the next change. Records are never changed in place: a
+ * change replaces the object, so whatever is cached by record identity stays right.
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
  */
 import { setBounded } from '../../core/bounded.js'
-import type { Department, Group, IspringUser } from './data.js'
+import type { Department, Group, IspringUser } from './model.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
-import type { Format } from './negotiation.js'
-import { unionSorted } from './paging.js'
+import { unionSorted } from '../../core/positions.js'
 import { SCOPED_ROLES, scopeOf, type Scope } from './permissions.js'
-import { departmentObject, groupObject, userProfile, type ApiVersion } from './render.js'
-import { xmlFragment } from './xml.js'
 
-const FRAGMENT_SLOTS = 4
-const slot = (version: ApiVersion, format: Format): number => (version - 1) * 2 + (format === 'xml' ? 1 : 0)
 const QUERY_CACHE_SIZE = 128
 
 function pushTo (index: Map<string, number[]>, key: string, position: number): void {
@@ -39,7 +34,7 @@ function insertInto (index: Map<string, number[]>, key: string, position: number
   if (list[at - 1] !== position) list.splice(at, 0, position)
 }
 
-/** Users are only ever appended; `replace` changes one in place. */
+/** Users are only ever appended; `replace` puts a new object in a user's place. */
 export class Directory {
   readonly departments: readonly Department[]
   readonly groups: readonly Group[]
@@ -54,8 +49,6 @@ export class Directory {
   readonly #byEmail = new Map<string, number>()
   readonly #byDepartment = new Map<string, number[]>()
   readonly #byGroup = new Map<string, number[]>()
-  readonly #fragments: Array<Buffer | undefined> = []
-  readonly #recordFragments = new Map<string, string>()
   #subtrees = new Map<string, readonly number[]>()
   #queries = new Map<string, readonly number[]>()
   readonly #scopes = new Map<string, Scope>()
@@ -159,49 +152,10 @@ export class Directory {
     return list
   }
 
-  /**
-   * The user's profile serialized for one endpoint version and format, built once and kept as
-   * bytes: pages are Buffer.concat of these, with no per-request string building or encoding.
-   */
-  userFragment (position: number, version: ApiVersion, format: Format): Buffer {
-    const at = position * FRAGMENT_SLOTS + slot(version, format)
-    let bytes = this.#fragments[at]
-    if (bytes === undefined) {
-      const profile = userProfile(this.users[position] as IspringUser, version)
-      bytes = Buffer.from(format === 'json' ? JSON.stringify(profile) : xmlFragment('userProfile', profile))
-      this.#fragments[at] = bytes
-    }
-    return bytes
-  }
-
-  departmentFragment (position: number, format: Format): string {
-    return this.#recordFragment(`d${format}${position}`, () => {
-      const body = departmentObject(this.departments[position] as Department)
-      return format === 'json' ? JSON.stringify(body) : xmlFragment('department', body)
-    })
-  }
-
-  groupFragment (position: number, format: Format): string {
-    return this.#recordFragment(`g${format}${position}`, () => {
-      const body = groupObject(this.groups[position] as Group)
-      return format === 'json' ? JSON.stringify(body) : xmlFragment('group', body)
-    })
-  }
-
-  #recordFragment (key: string, build: () => string): string {
-    let text = this.#recordFragments.get(key)
-    if (text === undefined) {
-      text = build()
-      this.#recordFragments.set(key, text)
-    }
-    return text
-  }
-
   /** Appends a user; returns its position. */
   add (user: IspringUser): number {
     const position = this.users.length
     this.users.push(user)
-    for (let i = 0; i < FRAGMENT_SLOTS; i++) this.#fragments.push(undefined)
     this.#byId.set(user.userId, position)
     this.#byLogin.set(user.login.toLowerCase(), position)
     this.#byEmail.set(user.email.toLowerCase(), position)
@@ -211,11 +165,10 @@ export class Directory {
     return position
   }
 
-  /** Replaces the user at `position` (same userId): its fragments and the affected index entries change. */
+  /** Puts a new user object at `position` (same userId): the affected index entries change. */
   replace (position: number, user: IspringUser): void {
     const old = this.users[position] as IspringUser
     this.users[position] = user
-    for (let i = 0; i < FRAGMENT_SLOTS; i++) this.#fragments[position * FRAGMENT_SLOTS + i] = undefined
     this.#byLogin.delete(old.login.toLowerCase())
     this.#byEmail.delete(old.email.toLowerCase())
     this.#byLogin.set(user.login.toLowerCase(), position)

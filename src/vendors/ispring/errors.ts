@@ -7,8 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RawAnswer } from '../../core/vendor.js'
-import { formatOf, formatOfAccept, JSON_TYPE, sendFormatted, XML_TYPE, type Format } from './negotiation.js'
-import { XML_DECLARATION, xmlFragment } from './xml.js'
+import { formatOf, formatOfAccept, JSON_TYPE, responseBody, sendFormatted, XML_TYPE, type Format } from './format.js'
 
 /** The vendor's wording where it differs from the HTTP reason phrase. */
 const MESSAGES: Record<number, string> = { 403: 'Permission Denied' }
@@ -18,8 +17,7 @@ export function errorMessage (status: number): string {
 }
 
 export function errorBody (format: Format, status: number, message: string): string {
-  const body = { code: status, message }
-  return format === 'json' ? JSON.stringify(body) : XML_DECLARATION + xmlFragment('response', body)
+  return responseBody(format, { code: status, message })
 }
 
 /** Answers `status` in the vendor shape; `message` defaults to the status's wording. */

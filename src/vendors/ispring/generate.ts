@@ -7,7 +7,7 @@
  * source directly (5,000 users in a few milliseconds).
  */
 import { namePools, REFERENCE_DATE, seededRandom, type SeededRandom } from '../../core/random.js'
-import type { Department, Group, IspringUser } from './data.js'
+import type { Department, Group, IspringUser } from './model.js'
 import { ROLE_IDS, type Role } from './permissions.js'
 import { WORK_LEAVE_REASONS, type IspringTenantFile } from './schemas.js'
 

@@ -11,7 +11,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tenant } from '../../core/tenants.js'
 import type { VendorModule } from '../../core/vendor.js'
 import { FORM_BODY_LIMIT, IspringAuth, type TokenBody } from './auth.js'
-import { ispringTenantKind, type IspringAccount } from './data.js'
+import { ispringTenantKind, type IspringAccount } from './account.js'
 import { rawErrorAnswer, sendError } from './errors.js'
 import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
@@ -23,20 +23,27 @@ export const MOUNT = '/ispring'
 /** Clients call `/api/v2/users` on the account's own domain. */
 export const ALIAS_PREFIX = '/api/v2'
 
-function registerRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
-  app.post(`${prefix}/api/v3/token`, {
+interface RoutesOptions {
+  auth: IspringAuth
+  /** Left out of the OpenAPI document (the alias prefix repeats every route). */
+  hide: boolean
+}
+
+/** Every route, registered once per prefix with Fastify's `prefix` option. */
+async function routes (app: FastifyInstance, { auth, hide }: RoutesOptions): Promise<void> {
+  app.post('/api/v3/token', {
     bodyLimit: FORM_BODY_LIMIT,
     schema: {
       summary: 'Access token for an API client (client credentials, 1800 s)',
       description: 'Form body client_id, client_secret, grant_type=client_credentials. The token acts as the user the client is bound to. JSON or XML by Accept.',
-      hide: prefix !== '',
+      hide,
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequestSchema,
       response: { 200: negotiated(TokenResponseSchema, 'A token'), 400: ERRORS[400], 401: ERRORS[401] }
     }
   }, async (request, reply) => await auth.token(request as FastifyRequest<{ Body: TokenBody | undefined }>, reply))
-  registerUserRoutes(app, auth, prefix)
-  registerLookupRoutes(app, auth, prefix)
+  registerUserRoutes(app, auth, hide)
+  registerLookupRoutes(app, auth, hide)
 }
 
 async function ispringPlugin (app: FastifyInstance): Promise<void> {
@@ -50,9 +57,6 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
   app.setValidatorCompiler(() => () => true)
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
 
-  registerRoutes(app, auth, '')
-  registerRoutes(app, auth, ALIAS_PREFIX)
-
   app.setNotFoundHandler(async (request, reply) => sendError(request, reply, 404))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
@@ -63,6 +67,10 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
     if (status === 400) return sendError(request, reply, 400, 'Bad Request: malformed request')
     return sendError(request, reply, status)
   })
+
+  // Registered last, so the route plugins inherit the parsers, compilers and handlers above.
+  await app.register(routes, { prefix: '', auth, hide: false })
+  await app.register(routes, { prefix: ALIAS_PREFIX, auth, hide: true })
 }
 
 export const ispringVendor: VendorModule = {

@@ -6,19 +6,20 @@
  * https://ispringhelpdocs.com/display/ispringlearn/Departments
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { intersectSorted } from '../../core/positions.js'
 import { rawQuery } from '../../core/routing.js'
 import type { Caller, IspringAuth } from './auth.js'
-import type { Department, IspringUser } from './data.js'
+import type { Department, Group, IspringUser } from './model.js'
 import { quote, sendBadRequest, sendError } from './errors.js'
-import { formatOf, listBody, sendFormatted, singleBody } from './negotiation.js'
-import { intersectSorted, isUuid, pageBinding, pageOf, pageStart, ParamError, parseListParams, type ListParams } from './paging.js'
+import { formatOf, listBody, sendFormatted, serialize, singleBody } from './format.js'
+import { pageRequest, readPage } from './paging.js'
 import { departmentInScope } from './permissions.js'
-import { detailedGroupObject, type ApiVersion } from './render.js'
+import { isUuid, ParamError, parseListParams, type ListParams } from './query.js'
+import { departmentFragment, detailedGroupObject, groupFragment, userFragment, type ApiVersion } from './render.js'
 import {
   DepartmentSchema, DepartmentsPageSchema, DetailedGroupSchema, ERRORS, GroupsPageSchema, negotiated,
   PageQuerySchema, UserProfileSchema, UserProfileV2Schema
 } from './schemas.js'
-import { xmlFragment } from './xml.js'
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
 
@@ -43,9 +44,7 @@ function pathId (request: FastifyRequest, reply: FastifyReply, name: string): st
   return undefined
 }
 
-export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
-  const hide = prefix !== ''
-
+export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
   const user = (version: ApiVersion): Handler => async (request, reply) => {
     const ready = await prepare(auth, request, reply, false)
     if (ready === undefined) return reply
@@ -56,7 +55,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     if (position === undefined) return sendError(request, reply, 404)
     if (!departmentInScope(scope, (directory.users[position] as IspringUser).departmentId)) return sendError(request, reply, 403)
     const format = formatOf(request)
-    return sendFormatted(reply, 200, format, singleBody(format, directory.userFragment(position, version, format)))
+    return sendFormatted(reply, 200, format, singleBody(format, userFragment(directory.users[position] as IspringUser, version, format)))
   }
   const userSchema = (version: ApiVersion) => ({
     summary: `Get one user's profile (${version === 1 ? 'v1: employment ended is status 3' : 'v2: employment ended is status 5'})`,
@@ -64,10 +63,10 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     hide,
     response: { 200: negotiated(version === 1 ? UserProfileSchema : UserProfileV2Schema, 'The user'), ...ERRORS }
   })
-  app.get(`${prefix}/user/:userId`, { schema: userSchema(1) }, user(1))
-  app.get(`${prefix}/user/:userId/v2`, { schema: userSchema(2) }, user(2))
+  app.get('/user/:userId', { schema: userSchema(1) }, user(1))
+  app.get('/user/:userId/v2', { schema: userSchema(2) }, user(2))
 
-  app.get(`${prefix}/departments`, {
+  app.get('/departments', {
     schema: {
       summary: 'List departments page by page',
       description: 'Scoped roles see only the departments they manage and their sub-departments.',
@@ -80,20 +79,17 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     if (ready === undefined) return reply
     const { caller, params } = ready
     const { directory, scope } = caller
-    const binding = pageBinding({ tenantId: caller.tenant.id, accountUrl: caller.account.accountUrl, endpoint: 'departments', filters: '', pageSize: params.pageSize, scope: scope.key })
-    const start = pageStart(request, reply, params.pageToken, binding)
-    if (start === undefined) return reply
     const visible = scope.all
       ? undefined
       : directory.memo(`departments|${scope.key}`, () => [...scope.departments].map((d) => directory.departmentPosition(d) as number).sort((a, b) => a - b))
-    const page = pageOf(visible, directory.departments.length, start, params.pageSize)
+    const found = readPage(request, reply, pageRequest(caller, 'departments', '', params), visible, directory.departments.length)
+    if (found === undefined) return reply
     const format = formatOf(request)
-    const items = page.positions.map((p) => directory.departmentFragment(p, format))
-    const next = page.next === undefined ? undefined : app.mock.cursors.seal(page.next, binding)
-    return sendFormatted(reply, 200, format, listBody(format, 'departments', items, next))
+    const items = found.page.map((p) => departmentFragment(directory.departments[p] as Department, format))
+    return sendFormatted(reply, 200, format, listBody(format, 'departments', items, found.next))
   })
 
-  app.get(`${prefix}/department/:departmentId`, {
+  app.get('/department/:departmentId', {
     schema: {
       summary: 'Get one department',
       description: 'XML <response><department>...</department></response>, or the bare JSON object.',
@@ -110,10 +106,10 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     if (position === undefined) return sendError(request, reply, 404)
     if (!departmentInScope(scope, (directory.departments[position] as Department).id)) return sendError(request, reply, 403)
     const format = formatOf(request)
-    return sendFormatted(reply, 200, format, singleBody(format, directory.departmentFragment(position, format)))
+    return sendFormatted(reply, 200, format, singleBody(format, departmentFragment(directory.departments[position] as Department, format)))
   })
 
-  app.get(`${prefix}/groups`, {
+  app.get('/groups', {
     schema: {
       summary: 'List groups page by page',
       hide,
@@ -124,18 +120,15 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     const ready = await prepare(auth, request, reply, true)
     if (ready === undefined) return reply
     const { caller, params } = ready
-    const { directory, scope } = caller
-    const binding = pageBinding({ tenantId: caller.tenant.id, accountUrl: caller.account.accountUrl, endpoint: 'groups', filters: '', pageSize: params.pageSize, scope: scope.key })
-    const start = pageStart(request, reply, params.pageToken, binding)
-    if (start === undefined) return reply
-    const page = pageOf(undefined, directory.groups.length, start, params.pageSize)
+    const { directory } = caller
+    const found = readPage(request, reply, pageRequest(caller, 'groups', '', params), undefined, directory.groups.length)
+    if (found === undefined) return reply
     const format = formatOf(request)
-    const items = page.positions.map((p) => directory.groupFragment(p, format))
-    const next = page.next === undefined ? undefined : app.mock.cursors.seal(page.next, binding)
-    return sendFormatted(reply, 200, format, listBody(format, 'groups', items, next))
+    const items = found.page.map((p) => groupFragment(directory.groups[p] as Group, format))
+    return sendFormatted(reply, 200, format, listBody(format, 'groups', items, found.next))
   })
 
-  app.get(`${prefix}/group/:groupId`, {
+  app.get('/group/:groupId', {
     schema: {
       summary: 'Get one group with its members',
       description: 'usersCount and userIds count only the members a scoped caller may see.',
@@ -154,6 +147,6 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, p
     const members = inScope === undefined ? directory.groupUsers(group.id) : intersectSorted([directory.groupUsers(group.id), inScope])
     const body = detailedGroupObject(group, members.map((p) => (directory.users[p] as IspringUser).userId))
     const format = formatOf(request)
-    return sendFormatted(reply, 200, format, singleBody(format, format === 'json' ? JSON.stringify(body) : xmlFragment('group', body)))
+    return sendFormatted(reply, 200, format, singleBody(format, serialize(format, 'group', body)))
   })
 }

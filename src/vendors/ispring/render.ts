@@ -2,10 +2,13 @@
  * The API's view of directory records: key-ordered plain objects (the order of iSpring's doc
  * sample and OpenAPI `User` / `UserV2`), from which both the JSON and the XML forms are made,
  * so the two cannot disagree. v1 and v2 differ only in the status of "employment ended" users
- * (3 vs 5) and in the name of the privacy-consent date.
+ * (3 vs 5) and in the name of the privacy-consent date. Each record's serialized forms are
+ * built once and kept as bytes (core FragmentCache): pages are Buffer.concat of these.
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+User+Info
  */
-import type { Department, Group, IspringUser } from './data.js'
+import { FragmentCache } from '../../core/fragments.js'
+import type { Department, Group, IspringUser } from './model.js'
+import { serialize, type Format } from './format.js'
 
 export type ApiVersion = 1 | 2
 
@@ -68,4 +71,26 @@ export function groupObject (g: Group): Record<string, unknown> {
 
 export function detailedGroupObject (g: Group, userIds: readonly string[]): Record<string, unknown> {
   return { ...groupObject(g), usersCount: userIds.length, userIds }
+}
+
+const FORMATS: readonly Format[] = ['json', 'xml']
+
+/** Variants: v1 JSON, v1 XML, v2 JSON, v2 XML. */
+const userFragments = new FragmentCache<IspringUser>(4, (u, variant) =>
+  Buffer.from(serialize(FORMATS[variant % 2] as Format, 'userProfile', userProfile(u, variant < 2 ? 1 : 2))))
+const departmentFragments = new FragmentCache<Department>(2, (d, variant) =>
+  Buffer.from(serialize(FORMATS[variant] as Format, 'department', departmentObject(d))))
+const groupFragments = new FragmentCache<Group>(2, (g, variant) =>
+  Buffer.from(serialize(FORMATS[variant] as Format, 'group', groupObject(g))))
+
+export function userFragment (u: IspringUser, version: ApiVersion, format: Format): Buffer {
+  return userFragments.get(u, (version - 1) * 2 + FORMATS.indexOf(format))
+}
+
+export function departmentFragment (d: Department, format: Format): Buffer {
+  return departmentFragments.get(d, FORMATS.indexOf(format))
+}
+
+export function groupFragment (g: Group, format: Format): Buffer {
+  return groupFragments.get(g, FORMATS.indexOf(format))
 }

@@ -1,7 +1,7 @@
 /** The sandbox page's card for an iSpring account: its credentials, curl commands and a "try it". */
 import type { Tenant } from '../../core/tenants.js'
 import type { SandboxCard } from '../../core/vendor.js'
-import type { IspringAccount } from './data.js'
+import type { IspringAccount } from './account.js'
 
 export function ispringSandboxCard (tenant: Tenant<IspringAccount>, base: string, mount: string): SandboxCard {
   const account = tenant.data

@@ -6,14 +6,19 @@
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { setBounded } from '../../core/bounded.js'
+import { pageKey } from '../../core/paginate.js'
+import { intersectSorted, unionSorted } from '../../core/positions.js'
 import { rawQuery } from '../../core/routing.js'
 import type { IspringAuth } from './auth.js'
+import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
 import { sendBadRequest, sendError } from './errors.js'
-import { formatOf, listBody, sendFormatted } from './negotiation.js'
-import { intersectSorted, pageBinding, pageOf, pageStart, ParamError, parseListParams, unionSorted, uuidValues } from './paging.js'
+import { formatOf, listBody, sendFormatted } from './format.js'
+import { pageRequest, readPage } from './paging.js'
 import type { Scope } from './permissions.js'
-import type { ApiVersion } from './render.js'
+import { ParamError, parseListParams, uuidValues } from './query.js'
+import { userFragment, type ApiVersion } from './render.js'
 import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema } from './schemas.js'
 
 export const FILTER_KINDS = ['departments', 'groups', 'logins', 'emails', 'userIds'] as const
@@ -24,15 +29,32 @@ const KINDS_OF: Record<ApiVersion, readonly FilterKind[]> = { 1: FILTER_KINDS.sl
 /** Each given kind's values, normalized (lower-case), without repeats, sorted: a canonical form. */
 export type UserFilters = Partial<Record<FilterKind, string[]>>
 
+export interface UsersQuery {
+  filters: UserFilters
+  /** filtersKey of the filters. */
+  filtersKey: string
+  pageSize: number
+  pageToken: string | undefined
+}
+
+/** Queries read (clients ask the same few again and again), by version and raw query; long ones are not kept. */
+const KNOWN_QUERIES = new Map<string, UsersQuery>()
+const KNOWN_QUERIES_SIZE = 256
+const KNOWN_QUERY_LENGTH = 1024
+
 /** Parses a /users query; throws ParamError. */
-export function parseUsersQuery (raw: string, version: ApiVersion): { filters: UserFilters, pageSize: number, pageToken: string | undefined } {
+export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
+  const memoKey = `${version}${raw}`
+  const known = KNOWN_QUERIES.get(memoKey)
+  if (known !== undefined) return known
   const params = parseListParams(raw, KINDS_OF[version], true)
   const filters: UserFilters = {}
   for (const kind of KINDS_OF[version]) {
     const values = UUID_KINDS.has(kind) ? uuidValues(params, kind) : params.arrays.get(kind)?.map((v) => v.toLowerCase())
     if (values !== undefined) filters[kind] = [...new Set(values)].sort()
   }
-  return { filters, pageSize: params.pageSize, pageToken: params.pageToken }
+  const query = { filters, filtersKey: filtersKey(filters), pageSize: params.pageSize, pageToken: params.pageToken }
+  return raw.length > KNOWN_QUERY_LENGTH ? query : setBounded(KNOWN_QUERIES, memoKey, query, KNOWN_QUERIES_SIZE)
 }
 
 /** Text naming the filters exactly: two queries with the same filters have the same key. */
@@ -50,13 +72,13 @@ function positionsOf (values: readonly string[], find: (v: string) => number | u
 }
 
 /** Positions of the users in `scope` matching `filters`, ascending; undefined means every user. */
-export function matchUsers (directory: Directory, filters: UserFilters, scope: Scope): readonly number[] | undefined {
+export function matchUsers (directory: Directory, { filters, filtersKey }: UsersQuery, scope: Scope): readonly number[] | undefined {
   const given = FILTER_KINDS.filter((k) => filters[k] !== undefined)
   if (given.length === 0 && scope.all) return undefined
   const single = given.length === 1 && scope.all ? filters[given[0] as FilterKind] as string[] : undefined
   if (single?.length === 1 && given[0] === 'departments') return directory.subtreeUsers(single[0] as string)
   if (single?.length === 1 && given[0] === 'groups') return directory.groupUsers(single[0] as string)
-  return directory.memo(`users|${filtersKey(filters)}|${scope.key}`, () => {
+  return directory.memo(`users|${filtersKey}|${scope.key}`, () => {
     const lists: Array<readonly number[]> = []
     for (const kind of given) {
       const values = filters[kind] as string[]
@@ -72,40 +94,30 @@ export function matchUsers (directory: Directory, filters: UserFilters, scope: S
   })
 }
 
-export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, prefix: string): void {
+export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
   const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const caller = await auth.caller(request, reply)
     if (caller === undefined) return reply
     const { directory, scope } = caller
-    const format = formatOf(request)
-    // Everything the answer depends on: the directory's contents, who asks (account and scope:
-    // they bind the next page token too), the endpoint, the format and the raw query.
-    const raw = rawQuery(request)
-    const key = `${directory.version.key}|${caller.tenant.id}|${caller.account.accountUrl}|${scope.key}|${version}|${format}|${raw}`
-    const cached = app.mock.pages.get(key)
-    if (cached !== undefined) return sendFormatted(reply, 200, format, cached)
     let query
     try {
-      query = parseUsersQuery(raw, version)
+      query = parseUsersQuery(rawQuery(request), version)
     } catch (err) {
       if (err instanceof ParamError) return sendBadRequest(request, reply, err.message)
       throw err
     }
     if (!scope.all && query.filters.departments?.some((d) => !scope.departments.has(d)) === true) return sendError(request, reply, 403)
-    const binding = pageBinding({
-      tenantId: caller.tenant.id,
-      accountUrl: caller.account.accountUrl,
-      endpoint: version === 1 ? 'users' : 'users/v2',
-      filters: filtersKey(query.filters),
-      pageSize: query.pageSize,
-      scope: scope.key
-    })
-    const start = pageStart(request, reply, query.pageToken, binding)
-    if (start === undefined) return reply
-    const page = pageOf(matchUsers(directory, query.filters, scope), directory.users.length, start, query.pageSize)
-    const items = page.positions.map((p) => directory.userFragment(p, version, format))
-    const next = page.next === undefined ? undefined : app.mock.cursors.seal(page.next, binding)
-    const body = listBody(format, 'userProfiles', items, next)
+    const page = pageRequest(caller, version === 1 ? 'users' : 'users/v2', query.filtersKey, query)
+    const format = formatOf(request)
+    // The binding names who asks, the endpoint and the query; with the token, the directory's
+    // contents and the format, that is everything the answer depends on.
+    const key = pageKey(directory.version, format, page)
+    const cached = app.mock.pages.get(key)
+    if (cached !== undefined) return sendFormatted(reply, 200, format, cached)
+    const found = readPage(request, reply, page, matchUsers(directory, query, scope), directory.users.length)
+    if (found === undefined) return reply
+    const items = found.page.map((p) => userFragment(directory.users[p] as IspringUser, version, format))
+    const body = listBody(format, 'userProfiles', items, found.next)
     app.mock.pages.set(key, body)
     return sendFormatted(reply, 200, format, body)
   }
@@ -114,8 +126,7 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
     '(departments[]=<id>&departments[]=<id>; %5B%5D works too). Kinds combine with AND, values of one kind with OR. ' +
     'Scoped roles (department_administrator, publisher, custom) see only their managed departments and sub-departments; ' +
     'learners get 403. Status: 1 active, 3 inactive or employment ended.'
-  const hide = prefix !== ''
-  app.get(`${prefix}/users`, {
+  app.get('/users', {
     schema: {
       summary: 'List users page by page (v1: employment ended is status 3)',
       description,
@@ -125,7 +136,7 @@ export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, pre
       response: { 200: negotiated(UsersPageSchema, 'A page of users; nextPageToken absent on the last page'), ...ERRORS }
     }
   }, list(1))
-  app.get(`${prefix}/users/v2`, {
+  app.get('/users/v2', {
     schema: {
       summary: 'List users page by page (v2: employment ended is status 5; userIds[] filter)',
       description: description.replace('3 inactive or employment ended', '3 inactive, 5 employment ended'),

@@ -1,12 +1,13 @@
 /**
  * iSpring answers in XML unless the client's Accept header asks for JSON; errors follow the same
- * rule. Every iSpring body goes out through `send` with an explicit content type, so Fastify's
- * JSON serializer never touches it.
+ * rule. Here are the negotiation, the one place a value becomes JSON or XML (`serialize`) and the
+ * envelopes of lists and single records. Every iSpring body goes out through `send` with an
+ * explicit content type, so Fastify's JSON serializer never touches it.
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { setBounded } from '../../core/bounded.js'
-import { XML_DECLARATION, xmlDocument, xmlElement, xmlList } from './xml.js'
+import { XML_DECLARATION, xmlDocument, xmlElement, xmlFragment, xmlList } from './xml.js'
 
 export type Format = 'json' | 'xml'
 
@@ -38,6 +39,16 @@ function negotiate (accept: string): Format {
     return 'json'
   }
   return 'xml'
+}
+
+/** `value` (a key-ordered object) as JSON, or as the XML element `<name>`. */
+export function serialize (format: Format, name: string, value: unknown): string {
+  return format === 'json' ? JSON.stringify(value) : xmlFragment(name, value)
+}
+
+/** A whole answer whose keys are the top level: the JSON object, or the XML document's `<response>`. */
+export function responseBody (format: Format, value: unknown): string {
+  return (format === 'xml' ? XML_DECLARATION : '') + serialize(format, 'response', value)
 }
 
 export function sendFormatted (reply: FastifyReply, status: number, format: Format, body: string | Buffer): FastifyReply {
