@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hostName, isHostRouted } from '../../core/routing.js'
+import type { Caller as CoreCaller } from '../../core/context.js'
 import type { Tenant } from '../../core/tenants.js'
 import { normalizeAccountUrl, type IspringAccount } from './account.js'
 import type { IspringUser } from './model.js'
@@ -24,7 +25,7 @@ const VENDOR = 'ispring'
 /** What the catch-all body parser hands a route for a body that is not a form. */
 export type TokenBody = FormBody
 
-export interface Caller {
+export interface Caller extends CoreCaller {
   tenant: Tenant<IspringAccount>
   account: IspringAccount
   directory: Directory
@@ -33,6 +34,9 @@ export interface Caller {
 }
 
 interface Authenticated { tenant: Tenant<IspringAccount>, user: IspringUser }
+
+/** The caller the `authenticated` hook found (only on routes that run it). */
+export const callerOf = (request: FastifyRequest): Caller => request.caller as Caller
 
 function header (request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name]
@@ -116,22 +120,19 @@ export class IspringAuth {
   }
 
   /**
-   * Authenticates, tells the control plane which tenant this is, and checks that the role may
-   * read the directory. Returns undefined once an answer has been sent (401, 403 or a fault).
+   * The preHandler of every directory route: authenticates (401), tells the control plane which
+   * tenant this is (journal, tenant-matched faults), checks that the role may read the directory
+   * (403), and sets the caller the handlers start from.
    */
-  async caller (request: FastifyRequest, reply: FastifyReply): Promise<Caller | undefined> {
+  readonly authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const found = this.authenticate(request)
-    if (found === undefined) {
-      sendError(request, reply, 401)
-      return undefined
-    }
-    if (await this.#app.identify(request, reply, found.tenant.id)) return undefined
-    if (!canReadDirectory(found.user.role)) {
-      sendError(request, reply, 403)
-      return undefined
-    }
+    if (found === undefined) return sendError(request, reply, 401)
+    if (await this.#app.identify(request, reply, found.tenant.id)) return reply
+    if (!canReadDirectory(found.user.role)) return sendError(request, reply, 403)
     const directory = found.tenant.data.directory
-    return { tenant: found.tenant, account: found.tenant.data, directory, user: found.user, scope: directory.scope(found.user) }
+    const caller: Caller = { tenant: found.tenant, account: found.tenant.data, directory, user: found.user, scope: directory.scope(found.user) }
+    request.caller = caller
+    return undefined
   }
 
   /** Lower-case client id → the accounts that list it, rebuilt when tenants come or go. */

@@ -42,8 +42,12 @@ async function routes (app: FastifyInstance, { auth, hide }: RoutesOptions): Pro
       response: { 200: negotiated(TokenResponseSchema, 'A token'), 400: ERRORS[400], 401: ERRORS[401] }
     }
   }, async (request, reply) => await auth.token(request as FastifyRequest<{ Body: TokenBody | undefined }>, reply))
-  registerUserRoutes(app, auth, hide)
-  registerLookupRoutes(app, auth, hide)
+  // Every other route reads the directory: authentication is their common preHandler.
+  await app.register(async (directory) => {
+    directory.addHook('preHandler', auth.authenticated)
+    registerUserRoutes(directory, hide)
+    registerLookupRoutes(directory, hide)
+  })
 }
 
 async function ispringPlugin (app: FastifyInstance): Promise<void> {

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { intersectSorted } from '../../core/positions.js'
 import { rawQuery } from '../../core/routing.js'
-import type { Caller, IspringAuth } from './auth.js'
+import { callerOf, type Caller } from './auth.js'
 import type { Department, Group, IspringUser } from './model.js'
 import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, listBody, sendFormatted, serialize, singleBody } from './format.js'
@@ -23,10 +23,9 @@ import {
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
 
-/** Authenticates and reads the query (paged or no parameters at all); undefined once answered. */
-async function prepare (auth: IspringAuth, request: FastifyRequest, reply: FastifyReply, paged: boolean): Promise<{ caller: Caller, params: ListParams } | undefined> {
-  const caller = await auth.caller(request, reply)
-  if (caller === undefined) return undefined
+/** The caller and the query (paged or no parameters at all); undefined once answered. */
+function prepare (request: FastifyRequest, reply: FastifyReply, paged: boolean): { caller: Caller, params: ListParams } | undefined {
+  const caller = callerOf(request)
   try {
     return { caller, params: parseListParams(rawQuery(request), [], paged) }
   } catch (err) {
@@ -44,9 +43,9 @@ function pathId (request: FastifyRequest, reply: FastifyReply, name: string): st
   return undefined
 }
 
-export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
+export function registerLookupRoutes (app: FastifyInstance, hide: boolean): void {
   const user = (version: ApiVersion): Handler => async (request, reply) => {
-    const ready = await prepare(auth, request, reply, false)
+    const ready = prepare(request, reply, false)
     if (ready === undefined) return reply
     const id = pathId(request, reply, 'userId')
     if (id === undefined) return reply
@@ -75,7 +74,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, h
       response: { 200: negotiated(DepartmentsPageSchema, 'A page of departments'), ...ERRORS }
     }
   }, async (request, reply) => {
-    const ready = await prepare(auth, request, reply, true)
+    const ready = prepare(request, reply, true)
     if (ready === undefined) return reply
     const { caller, params } = ready
     const { directory, scope } = caller
@@ -97,7 +96,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, h
       response: { 200: negotiated(DepartmentSchema, 'The department'), ...ERRORS }
     }
   }, async (request, reply) => {
-    const ready = await prepare(auth, request, reply, false)
+    const ready = prepare(request, reply, false)
     if (ready === undefined) return reply
     const id = pathId(request, reply, 'departmentId')
     if (id === undefined) return reply
@@ -117,7 +116,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, h
       response: { 200: negotiated(GroupsPageSchema, 'A page of groups'), ...ERRORS }
     }
   }, async (request, reply) => {
-    const ready = await prepare(auth, request, reply, true)
+    const ready = prepare(request, reply, true)
     if (ready === undefined) return reply
     const { caller, params } = ready
     const { directory } = caller
@@ -136,7 +135,7 @@ export function registerLookupRoutes (app: FastifyInstance, auth: IspringAuth, h
       response: { 200: negotiated(DetailedGroupSchema, 'The group'), ...ERRORS }
     }
   }, async (request, reply) => {
-    const ready = await prepare(auth, request, reply, false)
+    const ready = prepare(request, reply, false)
     if (ready === undefined) return reply
     const id = pathId(request, reply, 'groupId')
     if (id === undefined) return reply

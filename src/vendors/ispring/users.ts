@@ -10,7 +10,7 @@ import { setBounded } from '../../core/bounded.js'
 import { pageKey } from '../../core/paginate.js'
 import { intersectSorted, unionSorted } from '../../core/positions.js'
 import { rawQuery } from '../../core/routing.js'
-import type { IspringAuth } from './auth.js'
+import { callerOf } from './auth.js'
 import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
 import { sendBadRequest, sendError } from './errors.js'
@@ -94,10 +94,9 @@ export function matchUsers (directory: Directory, { filters, filtersKey }: Users
   })
 }
 
-export function registerUserRoutes (app: FastifyInstance, auth: IspringAuth, hide: boolean): void {
+export function registerUserRoutes (app: FastifyInstance, hide: boolean): void {
   const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const caller = await auth.caller(request, reply)
-    if (caller === undefined) return reply
+    const caller = callerOf(request)
     const { directory, scope } = caller
     let query
     try {
