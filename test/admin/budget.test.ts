@@ -81,3 +81,29 @@ t.test('/health keeps answering while a 1,000,000-user tenant is generated', asy
   t.match(page.json(), { total: 1_000_000, offset: 999_999, limit: 5 })
   t.equal(page.json().Items.length, 1)
 })
+
+t.test('a generated iSpring account is made in slices too, and reads like one made on first use', async (t) => {
+  const app = await build(t)
+  const fixture = (id: string) => ({
+    vendor: 'ispring',
+    id,
+    name: id,
+    accountUrl: `https://${id}.ispringlearn.com`,
+    departments: [{ id: 'd9000000-0000-4000-8000-000000000001', name: 'Root' }],
+    users: [{ userId: 'f9000000-0000-4000-8000-000000000001', login: 'owner', email: 'owner@big.test', password: 'pw', firstName: 'O', lastName: 'W', role: 'owner', departmentId: 'd9000000-0000-4000-8000-000000000001' }],
+    generate: { seed: 9, users: 20_000, departments: 12, groups: 4 }
+  })
+  const created = await app.inject({ method: 'POST', url: '/__admin/tenants', payload: fixture('sliced') })
+  t.equal(created.statusCode, 201)
+  t.equal(created.json().userCount, 20_001)
+  // The same fixture loaded as a file is built on first use, in one go: the pages must agree.
+  const other = await build(t, { maxUsers: 3_000_000 })
+  other.mock.changes.apply({ kind: 'tenant.created', at: other.mock.clock.now(), fixture: JSON.parse(JSON.stringify(fixture('sliced'))) })
+  const page = async (server: typeof app) => (await server.inject({
+    url: '/ispring/users/v2?pageSize=500&departments[]=d9000000-0000-4000-8000-000000000001',
+    headers: { 'x-auth-account-url': 'https://sliced.ispringlearn.com', 'x-auth-email': 'owner', 'x-auth-password': 'pw', accept: 'application/json' }
+  })).body
+  const [sliced, direct] = [await page(app), await page(other)]
+  t.equal(sliced, direct)
+  t.equal(JSON.parse(sliced).userProfiles.length, 500)
+})

@@ -3,7 +3,7 @@
  * one. Both are changes of the one change path, so a refused one changes nothing.
  */
 import t from 'tap'
-import { build, concurToken, concurUsers } from '../helper.js'
+import { build, concurToken, concurUsers, demoLegacy, ISPRING, ispringGet, JSON_ACCEPT, legacyHeaders } from '../helper.js'
 
 const JOHN = '99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8'
 const replacement = { ID: JOHN, LoginID: 'john.new@example.test', EmployeeID: 'E-NEW', PrimaryEmail: 'john.new@example.test', FirstName: 'Johnny', LastName: 'New' }
@@ -70,4 +70,22 @@ t.test('iSpring users cannot be removed through the admin API yet: a clear 400',
   const res = await app.inject({ method: 'DELETE', url: '/__admin/tenants/ispring/demo/users/a1000000-0000-4000-8000-000000000006' })
   t.equal(res.statusCode, 400)
   t.same(res.json(), { statusCode: 400, code: 'MOCK_UNSUPPORTED_CHANGE', error: 'Bad Request', message: 'The change "user.removed" is not supported for ispring' })
+})
+
+t.test('PUT replaces an iSpring user, visible in both API versions; another id is refused', async (t) => {
+  const app = await build(t)
+  const id = 'a1000000-0000-4000-8000-000000000006'
+  const user = { userId: id, login: 'learner2', email: 'learner2@demo.test', password: 'new-pass', firstName: 'Lena', lastName: 'Learner', role: 'learner', departmentId: ISPRING.demo.departments.engineering, state: 'employment_ended' }
+  const res = await app.inject({ method: 'PUT', url: `/__admin/tenants/ispring/demo/users/${id}`, payload: user })
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { replaced: id })
+  const v1 = (await ispringGet(app, `/user/${id}`, { ...demoLegacy('01'), ...JSON_ACCEPT })).json()
+  const v2 = (await ispringGet(app, `/user/${id}/v2`, { ...demoLegacy('01'), ...JSON_ACCEPT })).json()
+  t.match(v1, { userId: id, departmentId: ISPRING.demo.departments.engineering, status: 3 })
+  t.match(v2, { userId: id, status: 5 })
+  t.equal((await ispringGet(app, '/users', legacyHeaders('learner2', 'new-pass'))).statusCode, 401, 'an employment-ended user cannot log in')
+
+  const other = await app.inject({ method: 'PUT', url: `/__admin/tenants/ispring/demo/users/${id}`, payload: { ...user, userId: 'a1000000-0000-4000-8000-000000000007' } })
+  t.equal(other.statusCode, 400)
+  t.same(other.json().issues, [{ path: '$.userId', message: `must be the id of the user replaced ("${id}")` }])
 })

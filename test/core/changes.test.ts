@@ -72,7 +72,7 @@ type Op =
   | { op: 'delete', vendor: 'concur' | 'ispring', n: number }
   | { op: 'add', vendor: 'concur' | 'ispring', n: number, users: number[] }
   | { op: 'patch', vendor: 'concur' | 'ispring', n: number, user: number, variant: number }
-  | { op: 'replace', n: number, user: number }
+  | { op: 'replace', vendor: 'concur' | 'ispring', n: number, user: number }
   | { op: 'remove', n: number, user: number }
   | { op: 'reset' }
   | { op: 'clock', seconds: number }
@@ -85,7 +85,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), vendor: vendorArb, n: fc.integer({ min: 0, max: 4 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('add' as const), vendor: vendorArb, n: fc.integer({ min: 0, max: 4 }), users: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('patch' as const), vendor: vendorArb, n: fc.integer({ min: 0, max: 4 }), user: fc.integer({ min: 0, max: 30 }), variant: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('replace' as const), n: fc.integer({ min: 0, max: 4 }), user: fc.integer({ min: 0, max: 30 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('replace' as const), vendor: vendorArb, n: fc.integer({ min: 0, max: 4 }), user: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), n: fc.integer({ min: 0, max: 4 }), user: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'reset' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clock' as const), seconds: fc.integer({ min: 1, max: 86_400 * 30 }) }) },
@@ -115,7 +115,9 @@ async function run (app: MockServer, op: Op) {
     case 'delete': return await json('DELETE', `/tenants/${op.vendor}/${tenantId(op.vendor, op.n)}`)
     case 'add': return await json('POST', `/tenants/${op.vendor}/${tenantId(op.vendor, op.n)}/users`, { users: op.users.map((u) => op.vendor === 'concur' ? concurUser(u) : ispringUser(u)) })
     case 'patch': return await json('PATCH', `/tenants/${op.vendor}/${tenantId(op.vendor, op.n)}/users/${userId(op.vendor, op.n, op.user)}`, patchOf(op.vendor, op.variant))
-    case 'replace': return await json('PUT', `/tenants/concur/${tenantId('concur', op.n)}/users/${userId('concur', op.n, op.user)}`, { ...concurUser(op.user + 500), ID: userId('concur', op.n, op.user) })
+    case 'replace': return await json('PUT', `/tenants/${op.vendor}/${tenantId(op.vendor, op.n)}/users/${userId(op.vendor, op.n, op.user)}`, op.vendor === 'concur'
+      ? { ...concurUser(op.user + 500), ID: userId('concur', op.n, op.user) }
+      : { ...ispringUser(op.user + 500), userId: userId('ispring', op.n, op.user) })
     case 'remove': return await json('DELETE', `/tenants/concur/${tenantId('concur', op.n)}/users/${userId('concur', op.n, op.user)}`)
     case 'reset': return await json('POST', '/reset')
     case 'clock': return await json('POST', '/clock', { advanceSeconds: op.seconds })

@@ -6,6 +6,7 @@
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import { Compile } from 'typebox/compile'
+import { runAll, type Steps } from '../../core/steps.js'
 import { REFERENCE_DATE } from '../../core/random.js'
 import { FixtureProblem, schemaMessage, type BuildContext, type TenantKind } from '../../core/tenants.js'
 import { checkFixture, checkUsersFor } from './checks.js'
@@ -27,6 +28,20 @@ export function normalizeAccountUrl (url: string): string {
 }
 
 export interface ApiClient { clientId: string, clientSecret: string, actsAs: string }
+
+/** Directories made ahead in steps (`prepare`), by fixture object, each taken once by its account. */
+const PREPARED = new WeakMap<IspringTenantFile, Directory>()
+
+/** The fixture's records and their indexes, generated ones included, in steps. */
+function * directorySteps (f: IspringTenantFile): Steps<Directory> {
+  const departments = (f.departments ?? []).map(departmentFromFixture)
+  const groups = (f.groups ?? []).map((g) => ({ id: g.id.toLowerCase(), name: g.name, isSmart: g.isSmart === true }))
+  const users = (f.users ?? []).map((u) => userFromFixture(u, REFERENCE_DAY))
+  if (f.generate === undefined) return new Directory(departments, groups, users)
+  const customRoleIds = [...new Set((f.customRoles ?? []).map((r) => r.roleId.toLowerCase()))]
+  yield * generateRecords({ tenantId: f.id, tenantName: f.name, spec: f.generate, customRoleIds, departments, groups, users })
+  return yield * Directory.build(departments, groups, users)
+}
 
 export class IspringAccount {
   readonly tenantId: string
@@ -64,14 +79,9 @@ export class IspringAccount {
   /** The records; generated ones are made on first use. */
   get directory (): Directory {
     if (this.#directory === undefined) {
-      const f = this.#fixture
-      const departments = (f.departments ?? []).map(departmentFromFixture)
-      const groups = (f.groups ?? []).map((g) => ({ id: g.id.toLowerCase(), name: g.name, isSmart: g.isSmart === true }))
-      const users = (f.users ?? []).map((u) => userFromFixture(u, REFERENCE_DAY))
-      if (f.generate !== undefined) {
-        generateRecords({ tenantId: f.id, tenantName: f.name, spec: f.generate, customRoleIds: [...this.customRoleIds], departments, groups, users })
-      }
-      this.#directory = new Directory(departments, groups, users)
+      const prepared = PREPARED.get(this.#fixture)
+      PREPARED.delete(this.#fixture)
+      this.#directory = prepared ?? runAll(directorySteps(this.#fixture))
     }
     return this.#directory
   }
@@ -116,6 +126,25 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     const f = fixture as IspringTenantFile
     checkFixture(f)
     return new IspringAccount(f)
+  },
+  replaceUser (account, userId, user, ctx) {
+    const problem = schemaProblem(checkUserSchema.Errors(user), [])
+    if (problem !== undefined) throw problem
+    const directory = account.directory
+    const position = directory.positionOf(userId)
+    if (position === undefined) return false
+    const current = directory.users[position] as IspringUser
+    const next = user as IspringUserFixture
+    if (next.userId.toLowerCase() !== current.userId) throw new FixtureProblem(['userId'], `must be the id of the user replaced ("${current.userId}")`)
+    checkUsersFor(account, [next], [[]], position)
+    const record = userFromFixture(next, clockDay(ctx))
+    record.generated = current.generated
+    directory.replace(position, record)
+    return true
+  },
+  * prepare (fixture) {
+    const f = fixture as IspringTenantFile
+    if (f.generate !== undefined && !PREPARED.has(f)) PREPARED.set(f, yield * directorySteps(f))
   },
   keys: (account) => [account.accountUrl],
   describe: (account) => ({

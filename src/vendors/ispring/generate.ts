@@ -7,6 +7,7 @@
  * source directly (5,000 users in a few milliseconds).
  */
 import { namePools, REFERENCE_DATE, seededRandom, type SeededRandom } from '../../core/random.js'
+import type { Steps } from '../../core/steps.js'
 import type { Department, Group, IspringUser } from './model.js'
 import { ROLE_IDS, type Role } from './permissions.js'
 import { WORK_LEAVE_REASONS, type IspringTenantFile } from './schemas.js'
@@ -130,8 +131,11 @@ function pickRole (rnd: SeededRandom): Role {
   return 'learner'
 }
 
-/** Appends the generated departments, groups and users to the hand-written ones. */
-export function generateRecords (input: GenerateInput): void {
+/** Generated users between two turns of the event loop when made in slices (core/steps.ts). */
+const GENERATE_STEP = 1000
+
+/** Appends the generated departments, groups and users to the hand-written ones, yielding every GENERATE_STEP users. */
+export function * generateRecords (input: GenerateInput): Steps<void> {
   const { spec, users } = input
   const rnd = seededRandom(spec.seed)
   const ids = new Set<string>([...input.departments.map((d) => d.id), ...input.groups.map((g) => g.id), ...users.map((u) => u.userId)])
@@ -152,6 +156,7 @@ export function generateRecords (input: GenerateInput): void {
   const firstGenerated = users.length
 
   for (let i = 0; i < spec.users; i++) {
+    if (i % GENERATE_STEP === GENERATE_STEP - 1) yield
     const firstName = rnd.pick(first)
     const lastName = rnd.pick(last)
     let login = unique(logins, `${ascii(firstName) || 'user'}.${ascii(lastName) || 'name'}`, '')
