@@ -87,6 +87,16 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       if (tenant === undefined) throw new TenantNotFound(vendor, id)
       return tenant
     }
+    /** 400 naming the first `perUser` schema problems of each user (paths under `prefix`, with the index when a list is given). */
+    const checkUsers = (vendor: string, users: unknown[], prefix: Array<string | number>, perUser: number): void => {
+      const check = userChecks.get(vendor) as NonNullable<ReturnType<typeof userChecks.get>>
+      const issues = users.flatMap((u, i) => [...check.Errors(u)].slice(0, perUser).map((e) => ({
+        source: 'request',
+        path: jsonPath([...prefix, ...(prefix.length > 0 ? [i] : []), ...e.instancePath.split('/').slice(1)]),
+        message: schemaMessage(e)
+      })))
+      if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
+    }
     const view = (t: Tenant) => ({ vendor: t.vendor, id: t.id, name: t.name, source: t.source, ...store.describe(t) })
 
     const health = { schema: { summary: 'Liveness and tenant counts', response: { 200: HealthSchema } } }
@@ -136,13 +146,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       const { vendor, id } = request.params
       tenantOr404(vendor, id)
       const users = request.body.users
-      const check = userChecks.get(vendor) as NonNullable<ReturnType<typeof userChecks.get>>
-      const issues = users.flatMap((u, i) => [...check.Errors(u)].slice(0, 1).map((e) => ({
-        source: 'request',
-        path: jsonPath(['users', i, ...e.instancePath.split('/').slice(1)]),
-        message: schemaMessage(e)
-      })))
-      if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
+      checkUsers(vendor, users, ['users'], 1)
       const added = changes.apply({ kind: 'users.added', at: changes.now(), vendor, tenant: id, users: users as Json[] })
       return await reply.code(201).send({ added })
     })
@@ -170,9 +174,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     }, async (request) => {
       const { vendor, id, userId } = request.params
       tenantOr404(vendor, id)
-      const check = userChecks.get(vendor) as NonNullable<ReturnType<typeof userChecks.get>>
-      const issues = [...check.Errors(request.body)].slice(0, 5).map((e) => ({ source: 'request', path: jsonPath(e.instancePath.split('/').slice(1)), message: schemaMessage(e) }))
-      if (issues.length > 0) throw fixtureFailure(new FixtureError(issues))
+      checkUsers(vendor, [request.body], [], 5)
       changes.apply({ kind: 'user.replaced', at: changes.now(), vendor, tenant: id, userId, user: request.body as { [key: string]: Json } })
       return { replaced: userId }
     })

@@ -116,6 +116,15 @@ function schemaProblem (errors: Iterable<{ instancePath: string, keyword: string
   return new FixtureProblem([...prefix, ...first.value.instancePath.split('/').slice(1)], schemaMessage(first.value))
 }
 
+/** Puts `fixture` (checked against the account first) in the place of the user at `position`. */
+function replaceChecked (account: IspringAccount, position: number, fixture: IspringUserFixture, ctx: BuildContext): void {
+  checkUsersFor(account, [fixture], [[]], position)
+  const directory = account.directory
+  const next = userFromFixture(fixture, clockDay(ctx))
+  next.generated = (directory.users[position] as IspringUser).generated
+  directory.replace(position, next)
+}
+
 const clockDay = (ctx: BuildContext): string => new Date(ctx.clock.now()).toISOString().slice(0, 10)
 
 export const ispringTenantKind: TenantKind<IspringAccount> = {
@@ -136,10 +145,7 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     const current = directory.users[position] as IspringUser
     const next = user as IspringUserFixture
     if (next.userId.toLowerCase() !== current.userId) throw new FixtureProblem(['userId'], `must be the id of the user replaced ("${current.userId}")`)
-    checkUsersFor(account, [next], [[]], position)
-    const record = userFromFixture(next, clockDay(ctx))
-    record.generated = current.generated
-    directory.replace(position, record)
+    replaceChecked(account, position, next, ctx)
     return true
   },
   * prepare (fixture) {
@@ -178,10 +184,7 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     const merged: IspringUserFixture = { ...userToFixture(current), ...(patch as Partial<IspringUserFixture>), userId: current.userId }
     if ('role' in patch && patch.role !== 'custom' && !('roleId' in patch)) delete merged.roleId
     if (!SCOPED_ROLES.has(merged.role) && !('manageableDepartmentIds' in patch)) merged.manageableDepartmentIds = []
-    checkUsersFor(account, [merged], [[]], position)
-    const next = userFromFixture(merged, clockDay(ctx))
-    next.generated = current.generated
-    directory.replace(position, next)
+    replaceChecked(account, position, merged, ctx)
     return true
   }
 }
