@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import t from 'tap'
+import { DEMO } from '../src/demo.js'
 import { build } from './helper.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -31,7 +32,7 @@ t.test('sandbox page and API docs in headless chromium', { skip: existsSync(CHRO
   for (const id of ['concur-company-name-llc', 'concur-acme', 'concur-globex', 'ispring-demo', 'ispring-initech']) {
     t.equal(await page.locator(`section[data-tenant="${id}"]`).count(), 1, `tenant ${id} is listed`)
   }
-  t.ok(await page.getByText('at-demo-request-token').first().isVisible(), 'credentials are shown')
+  t.ok(await page.getByText(DEMO.concur.companies['company-name-llc'].requestToken).first().isVisible(), 'credentials are shown')
 
   const concur = page.locator('section[data-tenant="concur-company-name-llc"]')
   await concur.getByRole('button').click()

@@ -25,6 +25,22 @@ export const CONCUR = {
 
 export type ConcurCompanyName = keyof typeof CONCUR.companies
 
+/** One admin call that must succeed (2xx); its JSON answer, if any. */
+export async function adminCall (app: MockServer, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, payload?: object): Promise<unknown> {
+  const res = await app.inject({ method, url: `/__admin${path}`, ...(payload === undefined ? {} : { payload }) })
+  if (res.statusCode >= 300) throw new Error(`${method} /__admin${path}: ${res.statusCode} ${res.body}`)
+  return res.body === '' ? undefined : res.json()
+}
+
+/** Moves the mock clock through the admin API, as a test in another process would. */
+export async function advanceClock (app: MockServer, seconds: number): Promise<void> {
+  await adminCall(app, 'POST', '/clock', { advanceSeconds: seconds })
+}
+
+export async function setClock (app: MockServer, epochMs: number): Promise<void> {
+  await adminCall(app, 'POST', '/clock', { now: new Date(epochMs).toISOString() })
+}
+
 export function form (fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString()
 }
@@ -65,33 +81,25 @@ export async function concurUsers (app: MockServer, token: string, query = '') {
 
 // ---- iSpring Learn ------------------------------------------------------------------------
 
-const DEMO_ROWS = [
-  ['01', 'owner', 'owner-pass'],
-  ['02', 'admin', 'admin-pass'],
-  ['03', 'sales.admin', 'sales-pass'],
-  ['04', 'publisher', 'publisher-pass'],
-  ['05', 'author', 'author-pass'],
-  ['06', 'learner', 'learner-pass'],
-  ['07', 'emea.rep', 'emea-pass'],
-  ['08', 'former', 'former-pass'],
-  ['09', 'inactive', 'inactive-pass'],
-  ['10', 'on.leave', 'leave-pass']
-] as const
+const DEMO_USERS = Object.values(DEMO.ispring.demo.users)
 
-/** A demo user's row number, "01".."10". */
-export type DemoRow = typeof DEMO_ROWS[number][0]
+/** A demo user's row number, "01".."10" (the end of its userId). */
+export type DemoRow = '01' | '02' | '03' | '04' | '05' | '06' | '07' | '08' | '09' | '10'
+
+/** Row → login (the demo logins are their e-mails' local parts) and X-Auth password, from DEMO. */
+const DEMO_ROWS = Object.fromEntries(DEMO_USERS.map((u) => [u.userId.slice(-2), { login: u.email.split('@')[0] as string, password: u.password }])) as Record<DemoRow, { login: string, password: string }>
 
 /** The demo and initech accounts of demo-tenants.md. */
 export const ISPRING = {
   demo: {
-    accountUrl: 'https://demo.ispringlearn.com',
+    accountUrl: DEMO.ispring.demo.accountUrl,
     clients: {
       owner: DEMO.ispring.demo.apiClients.owner,
       sales: DEMO.ispring.demo.apiClients.salesAdmin,
       learner: DEMO.ispring.demo.apiClients.learner
     },
     /** Row number (01..10) → login and X-Auth password. */
-    users: Object.fromEntries(DEMO_ROWS.map(([nn, login, password]) => [nn, { login, password }])) as Record<DemoRow, { login: string, password: string }>,
+    users: DEMO_ROWS,
     departments: {
       root: 'd1000000-0000-4000-8000-000000000001',
       sales: 'd1000000-0000-4000-8000-000000000002',
@@ -102,9 +110,9 @@ export const ISPRING = {
     groups: { interns: 'e1000000-0000-4000-8000-000000000001', managers: 'e1000000-0000-4000-8000-000000000002' }
   },
   initech: {
-    accountUrl: 'https://initech.ispringlearn.com',
-    owner: { login: 'owner@initech.test', password: 'initech-pass' },
-    client: { clientId: '2d3e4f50-6172-4c8d-9e0f-1a2b3c4d5e6f', clientSecret: 'initech-secret' },
+    accountUrl: DEMO.ispring.initech.accountUrl,
+    owner: { login: DEMO.ispring.initech.owner.email, password: DEMO.ispring.initech.owner.password },
+    client: DEMO.ispring.initech.apiClient,
     generatedPassword: 'initech-user-pass'
   }
 } as const

@@ -30,7 +30,7 @@ t.test('tenants: list, create, read, use, delete', async (t) => {
   const list = (await app.inject({ method: 'GET', url: '/__admin/tenants' })).json()
   const acme = list.tenants.find((x: { id: string }) => x.id === 'acme')
   t.match(acme, { vendor: 'concur', id: 'acme', name: 'Acme Corporation', source: 'fixtures/concur-acme.json', userCount: 2500, companyId: CONCUR.companies.acme.companyId })
-  t.match(acme.credentials.requestTokens, [{ token: 'at-acme-request-token' }, { token: 'at-acme-other-token' }])
+  t.match(acme.credentials.requestTokens, [{ token: CONCUR.companies.acme.requestToken }, { token: CONCUR.companies.acme.otherRequestToken }])
 
   const created = await app.inject({ method: 'POST', url: '/__admin/tenants', payload: NEW_COMPANY })
   t.equal(created.statusCode, 201)
@@ -168,7 +168,7 @@ t.test('the journal: newest first, filters, redaction, bounded size', async (t) 
   t.match(all[1], { vendor: 'concur', tenant: 'company-name-llc', method: 'GET', query: 'limit=1', headers: { authorization: '[redacted]' } })
   t.match(all[2].body, { client_id: CONCUR.clientId, client_secret: '[redacted]', password: '[redacted]', username: CONCUR.companies['company-name-llc'].companyId })
   t.notMatch(JSON.stringify(all), token, 'no bearer token in clear')
-  t.notMatch(JSON.stringify(all), 'demo-concur-secret')
+  t.notMatch(JSON.stringify(all), CONCUR.clientSecret)
   const filtered = (await app.inject({ method: 'GET', url: '/__admin/requests?status=400&method=get&limit=5' })).json().requests
   t.equal(filtered.length, 1)
   for (let i = 0; i < 10; i++) await concurUsers(app, token)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { MockServer } from '../../src/app.js'
-import { build, concurToken, concurTokenRequest, concurUsers, passwordGrant } from '../helper.js'
+import { DEMO } from '../../src/demo.js'
+import { build, concurToken, concurTokenRequest, concurUsers, legacyHeaders, passwordGrant } from '../helper.js'
 
 async function addFault (app: MockServer, rule: Record<string, unknown>) {
   const res = await app.inject({ method: 'POST', url: '/__admin/faults', payload: rule })
@@ -123,7 +124,7 @@ t.test('bad fault rules are 400s', async (t) => {
 
 t.test('iSpring faults: {code, message} in the negotiated format, tenant-matched after auth', async (t) => {
   const app = await build(t)
-  const auth = { 'x-auth-account-url': 'https://demo.ispringlearn.com', 'x-auth-email': 'owner@demo.test', 'x-auth-password': 'owner-pass' }
+  const auth = legacyHeaders(DEMO.ispring.demo.users.owner.email, DEMO.ispring.demo.users.owner.password, DEMO.ispring.demo.accountUrl)
   await addFault(app, { match: { vendor: 'ispring', tenant: 'demo', path: '/users/v2' }, action: { status: 429, retryAfterSeconds: 3 }, times: 2 })
   const json = await app.inject({ method: 'GET', url: '/ispring/users/v2', headers: { ...auth, accept: 'application/json' } })
   t.equal(json.statusCode, 429)

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose'
 import t from 'tap'
-import { build, CONCUR, concurToken, concurTokenRequest, concurUsers, passwordGrant } from '../helper.js'
+import { adminCall, advanceClock, build, CONCUR, concurToken, concurTokenRequest, concurUsers, passwordGrant, setClock } from '../helper.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -55,7 +55,7 @@ t.test('the shared app presenting the other app\'s token, and the other app with
 
 t.test('a disabled company answers 123 after the credentials check', async (t) => {
   const app = await build(t)
-  const tenant = app.mock.store.build({
+  await adminCall(app, 'POST', '/tenants', {
     vendor: 'concur',
     id: 'disabled-co',
     name: 'Disabled Co',
@@ -64,8 +64,7 @@ t.test('a disabled company answers 123 after the credentials check', async (t) =
     company: { name: 'Disabled Co', address: '', city: '', state: '', zip: '', country: 'US' },
     clients: [{ clientId: CONCUR.clientId, clientSecret: CONCUR.clientSecret }],
     requestTokens: [{ token: 'at-disabled', clientId: CONCUR.clientId }]
-  }, 'test')
-  app.mock.store.add(tenant)
+  })
   const res = await concurTokenRequest(app, { ...passwordGrant('acme'), username: '11111111-2222-4333-8444-555555555555', password: 'at-disabled' })
   t.equal(res.statusCode, 400)
   t.same(res.json(), err('invalid_request', 123, 'principal is disabled'))
@@ -158,7 +157,7 @@ t.test('geolocation: PUBLIC_URL, forwarded headers, Host routing', async (t) => 
 t.test('refresh grant returns a working access token and extends the refresh expiry', async (t) => {
   const app = await build(t)
   const first = await concurToken(app, 'acme')
-  app.mock.clock.advance(7200)
+  await advanceClock(app, 7200)
   const expired = await concurUsers(app, first.access_token)
   t.equal(expired.statusCode, 401, 'the access token expired after an hour on the mock clock')
   const refreshed = await concurTokenRequest(app, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: first.refresh_token })
@@ -171,7 +170,7 @@ t.test('refresh grant returns a working access token and extends the refresh exp
   const otherClient = await concurTokenRequest(app, { client_id: CONCUR.otherClientId, client_secret: CONCUR.otherClientSecret, grant_type: 'refresh_token', refresh_token: first.refresh_token })
   t.same(otherClient.json(), err('invalid_grant', 108, 'bad or expired refresh token'), 'another client cannot use it')
 
-  app.mock.clock.advance(181 * 86400)
+  await advanceClock(app, 181 * 86400)
   const late = await concurTokenRequest(app, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: first.refresh_token })
   t.same(late.json(), err('invalid_grant', 108, 'bad or expired refresh token'), 'an expired refresh token is refused')
 })
@@ -179,20 +178,20 @@ t.test('refresh grant returns a working access token and extends the refresh exp
 t.test('access token expiry is exact on the mock clock', async (t) => {
   const app = await build(t)
   const token = await concurToken(app)
-  app.mock.clock.advance(3599)
+  await advanceClock(app, 3599)
   t.equal((await concurUsers(app, token.access_token)).statusCode, 200, 'valid one second before expiry')
-  app.mock.clock.advance(1)
+  await advanceClock(app, 1)
   t.equal((await concurUsers(app, token.access_token)).statusCode, 401, 'refused from the second it expires')
 })
 
 t.test('acme\'s request token expires 24 h after the mock clock starts; the others never', async (t) => {
   const app = await build(t)
-  app.mock.clock.set(app.mock.clock.startedAt + 24 * 3600 * 1000 - 1000)
+  await setClock(app, app.mock.clock.startedAt + 24 * 3600 * 1000 - 1000)
   t.equal((await concurTokenRequest(app, passwordGrant('acme'))).statusCode, 200)
-  app.mock.clock.advance(1)
+  await advanceClock(app, 1)
   const late = await concurTokenRequest(app, passwordGrant('acme'))
   t.same(late.json(), err('invalid_grant', 5, 'Incorrect Credentials. Please Retry'))
-  app.mock.clock.advance(365 * 86400)
+  await advanceClock(app, 365 * 86400)
   t.equal((await concurTokenRequest(app, passwordGrant('company-name-llc'))).statusCode, 200)
 })
 

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { concurVendor } from '../../src/vendors/concur/index.js'
-import { build, concurToken, concurUsers } from '../helper.js'
+import { adminCall, build, concurToken, concurUsers } from '../helper.js'
 
 const SEED_SAMPLE = '{"total":2,"offset":0,"limit":100,"company":{"name":"Company Name LLC","address":"601 108th ave NE","city":"Bellevue","state":"WA","zip":"98004","country":"US"},"Items":[{"Active":true,"CountryCode":"US","CellPhoneNumber":"5551234567","PrimaryEmail":"johndoe@gmail.com","EmployeeID":"johndoe@gmail.com","ID":"99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8","Emails":["PrimaryEmail","VerifiedEmail","email2","email3","email4","email5"],"OrganizationUnit":null,"MiddleName":"","LastName":"Doe","FirstName":"John","LoginID":"johndoe@gmail.com"},{"Active":true,"CountryCode":"US","CellPhoneNumber":null,"PrimaryEmail":"janedoe@gmail.com","EmployeeID":"janedoe@gmail.com","ID":"55FFF504-C7B8-49FF-9E15-6248FFFFFCDB","Emails":["PrimaryEmail","VerifiedEmail","email2","email3","email4","email5"],"OrganizationUnit":null,"MiddleName":"","LastName":"Doe","FirstName":"Jane","LoginID":"janedoe@gmail.com"}]}'
 
@@ -42,7 +41,7 @@ t.test('401 without, with a malformed, a forged or an unknown-company token', as
     t.equal(body.Id, res.headers['concur-correlationid'], `${name}: Id is the correlation id`)
     t.equal(body['Server-Time'], new Date(body['Server-Time']).toISOString(), `${name}: Server-Time is ISO-8601 UTC`)
   }
-  app.mock.store.remove('concur', 'company-name-llc')
+  await adminCall(app, 'DELETE', '/tenants/concur/company-name-llc')
   t.equal((await concurUsers(app, token)).statusCode, 401, 'company removed')
 })
 
@@ -161,10 +160,9 @@ t.test('filters: exact match, case rules, AND, empty values', async (t) => {
 
 t.test('an empty filter value matches users whose field is empty', async (t) => {
   const app = await build(t)
-  const tenant = app.mock.store.get('concur', 'company-name-llc')
-  concurVendor.tenantKind.addUsers(tenant?.data, [
-    { ID: 'A-1', LoginID: 'nolast@example.com', PrimaryEmail: 'nolast@example.com', EmployeeID: 'E-1', FirstName: 'Cher', LastName: '' }
-  ], { clock: app.mock.clock, source: 'test' })
+  await adminCall(app, 'POST', '/tenants/concur/company-name-llc/users', {
+    users: [{ ID: 'A-1', LoginID: 'nolast@example.com', PrimaryEmail: 'nolast@example.com', EmployeeID: 'E-1', FirstName: 'Cher', LastName: '' }]
+  })
   const { access_token: token } = await concurToken(app)
   const page = (await concurUsers(app, token, 'lastname=')).json() as Page
   t.same(page.Items.map((u) => u.LoginID), ['nolast@example.com'])

@@ -1,9 +1,10 @@
 import t from 'tap'
-import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import {
-  build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
+  adminCall, advanceClock, build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
 } from '../helper.js'
+
+const OWNER_PASSWORD = ISPRING.demo.users['01'].password
 
 const XML_TYPE = 'application/xml; charset=utf-8'
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -110,9 +111,9 @@ t.test('access tokens', async (t) => {
 
   t.test('expires after 1800 s on the mock clock', async (t) => {
     const fresh = await ispringToken(app)
-    app.mock.clock.advance(1799)
+    await advanceClock(app, 1799)
     t.equal((await ispringGet(app, '/users?pageSize=1', { authorization: `Bearer ${fresh}` })).statusCode, 200)
-    app.mock.clock.advance(1)
+    await advanceClock(app, 1)
     const expired = await ispringGet(app, '/users?pageSize=1', { authorization: `Bearer ${fresh}` })
     t.equal(expired.statusCode, 401)
     t.equal(expired.body, UNAUTHORIZED_XML)
@@ -146,10 +147,10 @@ t.test('a token never crosses accounts', async (t) => {
 t.test('tokens die with their tenant (reset, delete)', async (t) => {
   const app = await build(t)
   const token = await ispringToken(app)
-  app.mock.store.reset()
+  await adminCall(app, 'POST', '/reset')
   t.equal((await ispringGet(app, '/users', { authorization: token })).statusCode, 401, 'after a reset')
   const again = await ispringToken(app)
-  app.mock.store.remove('ispring', 'demo')
+  await adminCall(app, 'DELETE', '/tenants/ispring/demo')
   t.equal((await ispringGet(app, '/users', { authorization: again })).statusCode, 401, 'after a delete')
 })
 
@@ -158,7 +159,7 @@ t.test('expired tokens are pruned when new ones are issued', async (t) => {
   const account = app.mock.store.get<IspringAccount>('ispring', 'demo')?.data as IspringAccount
   for (let i = 0; i < 5; i++) await ispringToken(app)
   t.equal(account.tokens.size, 5)
-  app.mock.clock.advance(1800)
+  await advanceClock(app, 1800)
   await ispringToken(app)
   t.equal(account.tokens.size, 1)
 })
@@ -168,10 +169,10 @@ t.test('legacy X-Auth headers', async (t) => {
 
   t.test('login or email, any case; a trailing slash on the account URL', async (t) => {
     for (const headers of [
-      legacyHeaders('owner', 'owner-pass'),
-      legacyHeaders('OWNER@demo.test', 'owner-pass'),
-      legacyHeaders('owner', 'owner-pass', 'https://demo.ispringlearn.com/'),
-      legacyHeaders('owner', 'owner-pass', 'HTTPS://Demo.ISpringLearn.com')
+      legacyHeaders('owner', OWNER_PASSWORD),
+      legacyHeaders('OWNER@demo.test', OWNER_PASSWORD),
+      legacyHeaders('owner', OWNER_PASSWORD, 'https://demo.ispringlearn.com/'),
+      legacyHeaders('owner', OWNER_PASSWORD, 'HTTPS://Demo.ISpringLearn.com')
     ]) {
       const res = await ispringGet(app, '/users?pageSize=1', headers)
       t.equal(res.statusCode, 200, JSON.stringify(headers))
@@ -181,13 +182,13 @@ t.test('legacy X-Auth headers', async (t) => {
   t.test('wrong password, unknown user, unknown account, a missing header: 401', async (t) => {
     const cases: Array<Record<string, string>> = [
       legacyHeaders('owner', 'OWNER-PASS'),
-      legacyHeaders('nobody', 'owner-pass'),
-      legacyHeaders('owner', 'owner-pass', 'https://nope.ispringlearn.com'),
-      legacyHeaders('owner', 'owner-pass', ISPRING.initech.accountUrl),
-      { 'x-auth-email': 'owner', 'x-auth-password': 'owner-pass' },
-      { 'x-auth-account-url': ISPRING.demo.accountUrl, 'x-auth-password': 'owner-pass' },
+      legacyHeaders('nobody', OWNER_PASSWORD),
+      legacyHeaders('owner', OWNER_PASSWORD, 'https://nope.ispringlearn.com'),
+      legacyHeaders('owner', OWNER_PASSWORD, ISPRING.initech.accountUrl),
+      { 'x-auth-email': 'owner', 'x-auth-password': OWNER_PASSWORD },
+      { 'x-auth-account-url': ISPRING.demo.accountUrl, 'x-auth-password': OWNER_PASSWORD },
       { 'x-auth-account-url': ISPRING.demo.accountUrl, 'x-auth-email': 'owner' },
-      { ...legacyHeaders('owner', 'owner-pass'), 'x-auth-password': '' }
+      { ...legacyHeaders('owner', OWNER_PASSWORD), 'x-auth-password': '' }
     ]
     for (const headers of cases) {
       const res = await ispringGet(app, '/users', { ...headers, ...JSON_ACCEPT })
@@ -209,9 +210,8 @@ t.test('legacy X-Auth headers', async (t) => {
 
 t.test('an API client acting as a user who is no longer active', async (t) => {
   const app = await build(t)
-  const tenant = app.mock.store.get<IspringAccount>('ispring', 'demo')
   const token = await ispringToken(app, ISPRING.demo.clients.sales)
-  ispringVendor.tenantKind.patchUser(tenant?.data, demoUserId('03'), { state: 'inactive' }, { clock: app.mock.clock, source: 'test' })
+  await adminCall(app, 'PATCH', `/tenants/ispring/demo/users/${demoUserId('03')}`, { state: 'inactive' })
   t.equal((await ispringGet(app, '/users', { authorization: token })).statusCode, 401, 'its tokens stop working')
   const res = await ispringTokenRequest(app, grant(ISPRING.demo.clients.sales))
   t.equal(res.statusCode, 401, 'and it gets no new token')

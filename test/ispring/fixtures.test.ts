@@ -17,9 +17,9 @@ t.test('the demo account\'s credentials, as the admin API describes them', async
   t.equal(summary.userCount, 10)
   t.same(summary.credentials.accountUrl, ISPRING.demo.accountUrl)
   t.same(summary.credentials.apiClients, [
-    { clientId: ISPRING.demo.clients.owner.clientId, clientSecret: 'demo-ispring-secret', actsAs: demoUserId('01') },
-    { clientId: ISPRING.demo.clients.sales.clientId, clientSecret: 'demo-sales-secret', actsAs: demoUserId('03') },
-    { clientId: ISPRING.demo.clients.learner.clientId, clientSecret: 'demo-learner-secret', actsAs: demoUserId('06') }
+    { clientId: ISPRING.demo.clients.owner.clientId, clientSecret: ISPRING.demo.clients.owner.clientSecret, actsAs: demoUserId('01') },
+    { clientId: ISPRING.demo.clients.sales.clientId, clientSecret: ISPRING.demo.clients.sales.clientSecret, actsAs: demoUserId('03') },
+    { clientId: ISPRING.demo.clients.learner.clientId, clientSecret: ISPRING.demo.clients.learner.clientSecret, actsAs: demoUserId('06') }
   ])
   const users = summary.credentials.users as Array<{ userId: string, login: string, email: string, password: string }>
   t.same(users.map((u) => [u.userId, u.email, u.password]), Object.entries(ISPRING.demo.users).sort(([a], [b]) => a.localeCompare(b)).map(([nn, u]) => [demoUserId(nn), `${u.login}@demo.test`, u.password]))

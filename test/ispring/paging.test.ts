@@ -1,9 +1,8 @@
 import t from 'tap'
 import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import type { IspringUser } from '../../src/vendors/ispring/model.js'
-import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import type { MockServer as App } from '../../src/app.js'
-import { build, demoLegacy, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders } from '../helper.js'
+import { adminCall, build, demoLegacy, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders } from '../helper.js'
 
 function initech (app: App): IspringAccount {
   return app.mock.store.get<IspringAccount>('ispring', 'initech')?.data as IspringAccount
@@ -24,7 +23,7 @@ function subtree (account: IspringAccount, id: string): Set<string> {
 }
 
 /** Walks every page; fails on a missing token or a page over size. */
-async function walk (app: App, path: string, headers: Record<string, string>, pageSize: number, between?: (page: number) => void): Promise<string[]> {
+async function walk (app: App, path: string, headers: Record<string, string>, pageSize: number, between?: (page: number) => Promise<void>): Promise<string[]> {
   const seen: string[] = []
   let token: string | undefined
   for (let page = 0; page < 10_000; page++) {
@@ -38,7 +37,7 @@ async function walk (app: App, path: string, headers: Record<string, string>, pa
     if (body.nextPageToken === undefined) return seen
     if (body.userProfiles.length !== pageSize) throw new Error('a short page before the last')
     token = body.nextPageToken
-    between?.(page)
+    await between?.(page)
   }
   throw new Error('too many pages')
 }
@@ -96,12 +95,13 @@ t.test('a user added between pages is not a duplicate, and is seen once at the e
   const before = account.directory.users.map((u) => u.userId)
   const root = account.directory.departments[0]?.id as string
   const added: string[] = []
-  const got = await walk(app, '/users', legacyHeaders(ISPRING.initech.owner.login, ISPRING.initech.owner.password, ISPRING.initech.accountUrl), 700, (page) => {
+  const got = await walk(app, '/users', legacyHeaders(ISPRING.initech.owner.login, ISPRING.initech.owner.password, ISPRING.initech.accountUrl), 700, async (page) => {
     const id = `c3000000-0000-4000-8000-00000000${String(900 + page).padStart(4, '0')}`
-    added.push(...ispringVendor.tenantKind.addUsers(account, [{ userId: id, login: `late${page}`, email: `late${page}@initech.test`, password: 'p', firstName: 'Late', lastName: `Comer ${page}`, role: 'learner', departmentId: root }], { clock: app.mock.clock, source: 'test' }))
+    const user = { userId: id, login: `late${page}`, email: `late${page}@initech.test`, password: 'p', firstName: 'Late', lastName: `Comer ${page}`, role: 'learner', departmentId: root }
+    added.push(...(await adminCall(app, 'POST', '/tenants/ispring/initech/users', { users: [user] }) as { added: string[] }).added)
     if (page === 1) {
       // a user already seen moves department: still seen once
-      ispringVendor.tenantKind.patchUser(account, before[3] as string, { departmentId: account.directory.departments[5]?.id }, { clock: app.mock.clock, source: 'test' })
+      await adminCall(app, 'PATCH', `/tenants/ispring/initech/users/${before[3] as string}`, { departmentId: account.directory.departments[5]?.id })
     }
   })
   t.equal(new Set(got).size, got.length, 'no duplicates')

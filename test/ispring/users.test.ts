@@ -1,8 +1,6 @@
 import t from 'tap'
-import type { IspringAccount } from '../../src/vendors/ispring/account.js'
-import { ispringVendor } from '../../src/vendors/ispring/index.js'
 import {
-  build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, parseXml, xmlToJson, type DemoRow, type XmlElement
+  adminCall, build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, parseXml, xmlToJson, type DemoRow, type XmlElement
 } from '../helper.js'
 
 const D = ISPRING.demo.departments
@@ -213,19 +211,20 @@ t.test('the demo users, exactly', async (t) => {
 
 t.test('special characters are escaped in XML and read back intact', async (t) => {
   const app = await build(t)
-  const tenant = app.mock.store.get<IspringAccount>('ispring', 'demo')
   const odd = 'O\'Brien & <Sons> "Ltd" ]]>'
-  ispringVendor.tenantKind.addUsers(tenant?.data, [{
-    userId: 'a1000000-0000-4000-8000-000000000099',
-    login: 'odd',
-    email: 'odd@demo.test',
-    password: 'odd-pass',
-    firstName: 'Ünïcødé 名前',
-    lastName: odd,
-    role: 'learner',
-    departmentId: D.sales,
-    jobTitle: 'tab\there, control \u0001 char'
-  }], { clock: app.mock.clock, source: 'test' })
+  await adminCall(app, 'POST', '/tenants/ispring/demo/users', {
+    users: [{
+      userId: 'a1000000-0000-4000-8000-000000000099',
+      login: 'odd',
+      email: 'odd@demo.test',
+      password: 'odd-pass',
+      firstName: 'Ünïcødé 名前',
+      lastName: odd,
+      role: 'learner',
+      departmentId: D.sales,
+      jobTitle: 'tab\there, control \u0001 char'
+    }]
+  })
   const xml = await ispringGet(app, '/users?logins[]=odd', demoLegacy('01'))
   t.match(xml.body, '<value>O\'Brien &amp; &lt;Sons&gt; "Ltd" ]]&gt;</value>')
   t.notMatch(xml.body, '\u0001', 'characters XML cannot carry are replaced')

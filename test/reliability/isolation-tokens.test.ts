@@ -11,7 +11,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import t from 'tap'
 import type { MockServer } from '../../src/app.js'
 import type { IspringAccount } from '../../src/vendors/ispring/account.js'
-import { build, CONCUR, form, ISPRING, ispringToken } from '../helper.js'
+import { advanceClock, build, CONCUR, form, ISPRING, ispringToken } from '../helper.js'
 import { check, expect, expectConcurOAuth, expectConcurRest, expectIspring, FUZZ_RUNS } from './support.js'
 
 const TENANTS = 3
@@ -252,7 +252,7 @@ t.test('an iSpring token stays valid until it expires, however many tokens are i
     await app.inject({ method: 'POST', url: '/ispring/api/v3/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })
   }
   t.equal((await app.inject({ method: 'GET', url: '/ispring/users?pageSize=1', headers: { authorization: first } })).statusCode, 200, 'the first token still works')
-  app.mock.clock.advance(1800)
+  await advanceClock(app, 1800)
   t.equal((await app.inject({ method: 'GET', url: '/ispring/users?pageSize=1', headers: { authorization: first } })).statusCode, 401, 'and expires on time')
   await ispringToken(app)
   const account = app.mock.store.get<IspringAccount>('ispring', 'demo')?.data as IspringAccount
