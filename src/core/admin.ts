@@ -35,6 +35,26 @@ const TenantSchema = Type.Object({
 }, { additionalProperties: true })
 const TenantParams = Type.Object({ vendor: Type.String(), id: Type.String() })
 const UserParams = Type.Object({ vendor: Type.String(), id: Type.String(), userId: Type.String() })
+const JournalEntrySchema = Type.Object({
+  id: Type.Integer(),
+  time: Type.String({ format: 'date-time' }),
+  vendor: Type.String(),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  method: Type.String(),
+  path: Type.String({ description: 'Relative to the vendor mount' }),
+  query: Type.String({ description: 'The raw query string, credentials redacted' }),
+  headers: Type.Record(Type.String(), Type.String()),
+  body: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'A parsed form or JSON body, credentials redacted' })),
+  status: Type.Integer({ description: '0 when a fault dropped the connection' }),
+  durationMs: Type.Number()
+})
+const FaultSchema = Type.Object({
+  id: Type.String(),
+  ...FaultRuleSchema.properties,
+  hits: Type.Integer(),
+  remaining: Type.Optional(Type.Integer({ description: 'Hits left, when times was given' }))
+}, { additionalProperties: false })
+const NoContent = Type.Null({ description: 'No content' })
 const ClockSchema = Type.Object({ now: Type.String(), epochMs: Type.Number(), startedAt: Type.String(), offsetSeconds: Type.Number() })
 /** The latest mock time the admin API accepts: 9999-12-31T23:59:59.999Z. */
 const CLOCK_MAX_MS = 253_402_300_799_999
@@ -193,27 +213,27 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     })
 
     app.post('/reset', {
-      schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset' }
+      schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset', response: { 204: NoContent } }
     }, async (_request, reply) => {
       changes.apply({ kind: 'reset', at: changes.now() })
-      return await reply.code(204).send()
+      return await reply.code(204).send(null)
     })
 
     app.get('/requests', {
-      schema: { summary: 'The request journal, newest first (credentials redacted)', querystring: JournalQuery }
+      schema: { summary: 'The request journal, newest first (credentials redacted)', querystring: JournalQuery, response: { 200: Type.Object({ requests: Type.Array(JournalEntrySchema) }), 400: ErrorSchema } }
     }, async (request) => {
       const q = request.query
       const since = q.since === undefined ? undefined : Date.parse(q.since)
       if (since !== undefined && Number.isNaN(since)) throw new InvalidQuery('since must be an ISO-8601 date-time')
       return { requests: journal.list({ ...q, since }) }
     })
-    app.delete('/requests', { schema: { summary: 'Clear the request journal' } }, async (_request, reply) => {
+    app.delete('/requests', { schema: { summary: 'Clear the request journal', response: { 204: NoContent } } }, async (_request, reply) => {
       journal.clear()
-      return await reply.code(204).send()
+      return await reply.code(204).send(null)
     })
 
     app.post('/faults', {
-      schema: { summary: 'Add a fault rule', body: FaultRuleSchema, response: { 201: Type.Object({ id: Type.String() }, { additionalProperties: true }), 400: ErrorSchema } }
+      schema: { summary: 'Add a fault rule', body: FaultRuleSchema, response: { 201: FaultSchema, 400: ErrorSchema } }
     }, async (request, reply) => {
       const input = request.body
       const problem = faultRuleProblem(input)
@@ -223,14 +243,14 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       changes.apply({ kind: 'fault.added', at: changes.now(), rule, seed })
       return await reply.code(201).send(rule)
     })
-    app.get('/faults', { schema: { summary: 'The fault rules in force' } }, async () => ({ faults: faults.list() }))
-    app.delete('/faults', { schema: { summary: 'Remove every fault rule' } }, async (_request, reply) => {
+    app.get('/faults', { schema: { summary: 'The fault rules in force', response: { 200: Type.Object({ faults: Type.Array(FaultSchema) }) } } }, async () => ({ faults: faults.list() }))
+    app.delete('/faults', { schema: { summary: 'Remove every fault rule', response: { 204: NoContent } } }, async (_request, reply) => {
       changes.apply({ kind: 'faults.cleared', at: changes.now() })
-      return await reply.code(204).send()
+      return await reply.code(204).send(null)
     })
-    app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: Type.Object({ id: Type.String() }), response: { 204: NoContent, 404: ErrorSchema } } }, async (request, reply) => {
       changes.apply({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
-      return await reply.code(204).send()
+      return await reply.code(204).send(null)
     })
 
     const clockView = () => ({

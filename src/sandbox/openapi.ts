@@ -1,8 +1,11 @@
 /**
- * OpenAPI documents and Swagger UI. @fastify/swagger collects every route's schema (the same
- * TypeBox schemas that validate requests, so the documents cannot drift from behaviour); the
- * collected document is split into one per vendor plus the admin API, and Swagger UI at /docs
- * offers the three. All assets are served from the package: the page works offline.
+ * OpenAPI documents and Swagger UI. @fastify/swagger collects every route's schema (the TypeBox
+ * schemas the routes declare); the collected document is split into one per vendor plus the
+ * admin API, and Swagger UI at /docs offers the three. Admin bodies are validated and serialized
+ * by those schemas; vendor answers are often pre-serialized bytes (and iSpring checks its raw
+ * queries itself), so test/openapi-contract.test.ts sends real requests to every documented
+ * operation and checks each answer against its documented schema: that is what keeps the
+ * documents from drifting. All assets are served from the package: the page works offline.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'

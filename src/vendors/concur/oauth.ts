@@ -11,7 +11,7 @@ import { isHostRouted, publicBase } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
 import type { ConcurCompany, Session } from './data.js'
 import { MOUNT, OAUTH_ERRORS, sendMessageError, sendOAuthError, TOKEN_PATH } from './errors.js'
-import { OAuthErrorSchema, TokenSuccessSchema } from './schemas.js'
+import { JwksSchema, MessageErrorSchema, OAuthErrorSchema, RevokedSchema, TokenSuccessSchema } from './schemas.js'
 import { UNSUPPORTED_BODY, type FormBody } from '../../core/form-body.js'
 
 export const ACCESS_TOKEN_SECONDS = 3600
@@ -197,10 +197,10 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
     }
   }, async (request, reply) => await auth.token(request as FastifyRequest<{ Body: TokenBody | undefined }>, reply))
 
-  app.get('/oauth2/v0/jwks', { schema: { summary: 'Public keys that verify access and id tokens' } }, async () => jwks)
+  app.get('/oauth2/v0/jwks', { schema: { summary: 'Public keys that verify access and id tokens', response: { 200: JwksSchema } } }, async () => jwks)
 
   app.delete('/app-mgmt/v0/connections', {
-    schema: { summary: "Revoke the calling app's tokens for the company" },
+    schema: { summary: "Revoke the calling app's tokens for the company", response: { 200: RevokedSchema, 401: MessageErrorSchema } },
     preHandler: auth.authenticated
   }, async (request, reply) => {
     const found = callerOf(request)

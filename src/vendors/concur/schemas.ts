@@ -110,3 +110,16 @@ export const UsersPageSchema = Type.Object({
   company: CompanyBlockSchema,
   Items: Type.Array(ConcurUserSchema)
 })
+
+export const JwksSchema = Type.Object({
+  keys: Type.Array(Type.Object({
+    kty: Type.Literal('RSA'),
+    n: Type.String(),
+    e: Type.String(),
+    kid: Type.String(),
+    use: Type.Literal('sig'),
+    alg: Type.Literal('RS256')
+  }))
+}, { description: 'The public keys of the access and id tokens' })
+
+export const RevokedSchema = Type.Object({}, { additionalProperties: false, description: 'The app\'s tokens for the company are revoked' })

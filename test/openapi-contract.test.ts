@@ -1,0 +1,176 @@
+/**
+ * The OpenAPI documents tell the truth: real requests to every documented operation (successes
+ * and the errors a client meets) get JSON bodies that validate against the schema documented for
+ * their status and content type, every status answered is documented, and every route the app
+ * serves appears in a document (apart from the aliases and pages listed below).
+ */
+import { Ajv } from 'ajv'
+import formats from 'ajv-formats'
+import t from 'tap'
+import { DEMO } from '../src/demo.js'
+import { build, concurToken, demoLegacy, demoUserId, form, ISPRING, ispringToken, passwordGrant } from './helper.js'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+interface Operation { responses: Record<string, { content?: Record<string, { schema: object }> }> }
+interface Document { paths: Record<string, Partial<Record<Lowercase<Method>, Operation>>> }
+
+/** Routes served but deliberately left out of the documents. */
+const UNDOCUMENTED = [
+  /^\/$/, // the sandbox page
+  /^\/health$/, // the same as /__admin/health, which is documented
+  /^\/openapi\//, /^\/docs(\/|$)/, // the documents themselves and Swagger UI
+  /^\/ispring\/api\/v2\//, // iSpring's alias prefix: the same routes as under /ispring
+  /^\/concur\/users$/ // GET /users without the slash: the same as /users/
+]
+
+/** Every `METHOD /path` the app routes (HEAD answers for GET, automatically), from Fastify's route tree. */
+function servedRoutes (tree: string): string[] {
+  const out: string[] = []
+  const stack: Array<{ depth: number, path: string }> = []
+  for (const line of tree.split('\n')) {
+    const m = /^([\s│├└─]*)(\S.*?) \(([A-Z, ]+)\)$/.exec(line)
+    if (m === null) continue
+    const depth = (m[1] as string).length
+    while (stack.length > 0 && (stack.at(-1) as { depth: number }).depth >= depth) stack.pop()
+    const parent = stack.at(-1)?.path ?? ''
+    const segment = m[2] as string
+    const path = parent === '' ? segment : parent.endsWith('/') || segment.startsWith('/') ? parent + segment : `${parent}/${segment}`
+    stack.push({ depth, path })
+    for (const method of (m[3] as string).split(', ')) if (method !== 'HEAD') out.push(`${method} ${path}`)
+  }
+  return out
+}
+
+const openApiPath = (path: string): string => path.replace(/:(\w+)/g, '{$1}')
+
+t.test('every JSON answer validates against its documented schema', async (t) => {
+  // A small user budget, so the 422 of a too-big tenant is met without generating it.
+  const app = await build(t, { maxUsers: 200_000 })
+  const docs: Record<string, { prefix: string, doc: Document }> = {}
+  for (const [name, prefix] of [['concur', '/concur'], ['ispring', '/ispring'], ['admin', '/__admin']] as const) {
+    docs[name] = { prefix, doc: (await app.inject({ url: `/openapi/${name}.json` })).json() }
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true })
+  // ajv-formats is CommonJS: its function is the default export's default.
+  ;(formats as unknown as { default: (ajv: Ajv) => void }).default(ajv)
+  const covered = new Set<string>()
+
+  /** Sends a request and checks the answer against the document of `doc` for `path` (the documented template). */
+  async function check (doc: string, method: Method, template: string, url: string, options: { headers?: Record<string, string>, payload?: string | object } = {}): Promise<void> {
+    const { prefix, doc: document } = docs[doc] as { prefix: string, doc: Document }
+    const res = await app.inject({ method, url: prefix + url, ...options })
+    const label = `${method} ${prefix}${url} → ${res.statusCode}`
+    const operation = document.paths[template]?.[method.toLowerCase() as Lowercase<Method>]
+    if (operation === undefined) {
+      t.fail(`${method} ${template} is not documented in ${doc}.json`)
+      return
+    }
+    covered.add(`${method} ${prefix}${template}`)
+    const response = operation.responses[String(res.statusCode)]
+    t.ok(response, `${label}: status documented`)
+    if (response === undefined) return
+    if (res.statusCode === 204) {
+      t.equal(res.body, '', `${label}: no body`)
+      return
+    }
+    const type = String(res.headers['content-type'] ?? '').split(';')[0] as string
+    const schema = response.content?.[type]?.schema
+    t.ok(schema, `${label}: ${type} documented`)
+    if (schema === undefined || type !== 'application/json') return
+    const validate = ajv.compile(schema)
+    const valid = validate(res.json())
+    t.ok(valid, `${label}: body matches the schema`, { errors: validate.errors, body: res.body.slice(0, 500) })
+  }
+
+  // SAP Concur
+  const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' }
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: form(passwordGrant()) })
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: form({ grant_type: 'password' }) })
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: `x=${'a'.repeat(70_000)}` })
+  await check('concur', 'GET', '/oauth2/v0/jwks', '/oauth2/v0/jwks')
+  const { access_token: concur } = await concurToken(app)
+  const bearer = { authorization: `Bearer ${concur}` }
+  await check('concur', 'GET', '/users/', '/users/?limit=3', { headers: bearer })
+  await check('concur', 'GET', '/users/', '/users/?Limit=3', { headers: bearer })
+  await check('concur', 'GET', '/users/', '/users/')
+  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', { headers: bearer })
+  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', { headers: bearer })
+
+  // iSpring Learn, in JSON (XML is the default; its shape is tested against the JSON form elsewhere)
+  const json = { accept: 'application/json' }
+  const client = ISPRING.demo.clients.owner
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'client_credentials' }) })
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId }) })
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: 'wrong', grant_type: 'client_credentials' }) })
+  const owner = { ...json, authorization: await ispringToken(app) }
+  const learner = { ...json, ...demoLegacy('06') }
+  const D = ISPRING.demo.departments
+  for (const [template, url] of [
+    ['/users', '/users?pageSize=3'], ['/users/v2', '/users/v2?pageSize=3'], ['/users/v2', `/users/v2?departments[]=${D.sales}`],
+    ['/user/{userId}', `/user/${demoUserId('02')}`], ['/user/{userId}/v2', `/user/${demoUserId('08')}/v2`],
+    ['/departments', '/departments'], ['/department/{departmentId}', `/department/${D.sales}`],
+    ['/groups', '/groups'], ['/group/{groupId}', `/group/${ISPRING.demo.groups.managers}`]
+  ] as const) {
+    await check('ispring', 'GET', template, url, { headers: owner })
+  }
+  await check('ispring', 'GET', '/users', '/users?pageSize=0', { headers: owner })
+  await check('ispring', 'GET', '/users', '/users', { headers: json })
+  await check('ispring', 'GET', '/users/v2', '/users/v2', { headers: learner })
+  await check('ispring', 'GET', '/user/{userId}', '/user/a1000000-0000-4000-8000-0000000000ff', { headers: owner })
+  await check('ispring', 'GET', '/users/v2', '/users/v2?pageToken=forged', { headers: owner })
+
+  // The admin API
+  const company = {
+    vendor: 'concur',
+    id: 'contract',
+    name: 'Contract',
+    companyId: '00000000-0000-4000-8000-00000000c0de',
+    company: { name: 'Contract', address: '1 Main St', city: 'Bellevue', state: 'WA', zip: '98004', country: 'US' },
+    clients: [{ clientId: DEMO.concur.clientId, clientSecret: DEMO.concur.clientSecret }],
+    requestTokens: [{ token: 'rt-contract', clientId: DEMO.concur.clientId, neverExpires: true }]
+  }
+  const user = { ID: 'C-1', LoginID: 'c1@example.test', EmployeeID: 'C1', PrimaryEmail: 'c1@example.test', FirstName: 'Con', LastName: 'Tract' }
+  await check('admin', 'GET', '/health', '/health')
+  await check('admin', 'GET', '/tenants', '/tenants')
+  await check('admin', 'POST', '/tenants', '/tenants', { payload: company })
+  await check('admin', 'POST', '/tenants', '/tenants', { payload: company })
+  await check('admin', 'POST', '/tenants', '/tenants', { payload: { ...company, id: 'other', companyId: 'nope' } })
+  await check('admin', 'POST', '/tenants', '/tenants', { payload: { ...company, id: 'huge', companyId: '00000000-0000-4000-8000-00000000beef', generate: { seed: 1, users: 1_000_000 } } })
+  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
+  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/nobody')
+  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', { payload: { users: [user] } })
+  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', { payload: { users: [user] } })
+  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { Active: false } })
+  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-9', { payload: { Active: false } })
+  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { ...user, LastName: 'Put' } })
+  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { ...user, Active: 'no' } })
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1')
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', `/tenants/ispring/demo/users/${demoUserId('06')}`)
+  await check('admin', 'GET', '/requests', '/requests?limit=5')
+  await check('admin', 'GET', '/requests', '/requests?since=yesterday')
+  await check('admin', 'DELETE', '/requests', '/requests')
+  await check('admin', 'POST', '/faults', '/faults', { payload: { match: { vendor: 'concur', path: '/nowhere' }, action: { status: 503 }, times: 2, probability: 0.5, seed: 3 } })
+  await check('admin', 'POST', '/faults', '/faults', { payload: { action: {} } })
+  await check('admin', 'GET', '/faults', '/faults')
+  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1')
+  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1')
+  await check('admin', 'DELETE', '/faults', '/faults')
+  await check('admin', 'GET', '/clock', '/clock')
+  await check('admin', 'POST', '/clock', '/clock', { payload: { advanceSeconds: 60 } })
+  await check('admin', 'POST', '/clock', '/clock', { payload: { now: 'soon' } })
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
+  await check('admin', 'POST', '/reset', '/reset')
+
+  t.test('every documented operation was exercised, and every served route is documented', async (t) => {
+    const documented = Object.values(docs).flatMap(({ prefix, doc }) =>
+      Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${prefix}${path}`)))
+    t.same(documented.filter((op) => !covered.has(op)), [], 'no documented operation left untried')
+    const served = servedRoutes(app.printRoutes({ commonPrefix: false }))
+    t.ok(served.length > 40, `${served.length} routes read from the route tree`)
+    const missing = served
+      .filter((route) => !UNDOCUMENTED.some((pattern) => pattern.test(route.split(' ')[1] as string)))
+      .filter((route) => !documented.includes(`${route.split(' ')[0] as string} ${openApiPath(route.split(' ')[1] as string)}`))
+    t.same(missing, [], 'every served route is in an OpenAPI document')
+  })
+})
