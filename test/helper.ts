@@ -41,6 +41,14 @@ export async function setClock (app: MockServer, epochMs: number): Promise<void>
   await adminCall(app, 'POST', '/clock', { now: new Date(epochMs).toISOString() })
 }
 
+/**
+ * Sets the mock clock to the start of a whole second, so a test that counts seconds across a few
+ * HTTP calls (each taking real milliseconds) never straddles a second boundary by chance.
+ */
+export async function pinClock (app: MockServer): Promise<void> {
+  await setClock(app, Math.ceil(app.mock.clock.now() / 1000) * 1000 + 1000)
+}
+
 export function form (fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString()
 }

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose'
 import t from 'tap'
-import { adminCall, advanceClock, build, CONCUR, concurToken, concurTokenRequest, concurUsers, passwordGrant, setClock } from '../helper.js'
+import { adminCall, advanceClock, build, pinClock, CONCUR, concurToken, concurTokenRequest, concurUsers, passwordGrant, setClock } from '../helper.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -156,6 +156,7 @@ t.test('geolocation: PUBLIC_URL, forwarded headers, Host routing', async (t) => 
 
 t.test('refresh grant returns a working access token and extends the refresh expiry', async (t) => {
   const app = await build(t)
+  await pinClock(app)
   const first = await concurToken(app, 'acme')
   await advanceClock(app, 7200)
   const expired = await concurUsers(app, first.access_token)
@@ -177,6 +178,7 @@ t.test('refresh grant returns a working access token and extends the refresh exp
 
 t.test('access token expiry is exact on the mock clock', async (t) => {
   const app = await build(t)
+  await pinClock(app)
   const token = await concurToken(app)
   await advanceClock(app, 3599)
   t.equal((await concurUsers(app, token.access_token)).statusCode, 200, 'valid one second before expiry')

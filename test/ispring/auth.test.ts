@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import {
-  adminCall, advanceClock, build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
+  adminCall, advanceClock, build, pinClock, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
 } from '../helper.js'
 
 const OWNER_PASSWORD = ISPRING.demo.users['01'].password
@@ -110,6 +110,7 @@ t.test('access tokens', async (t) => {
   })
 
   t.test('expires after 1800 s on the mock clock', async (t) => {
+    await pinClock(app)
     const fresh = await ispringToken(app)
     await advanceClock(app, 1799)
     t.equal((await ispringGet(app, '/users?pageSize=1', { authorization: `Bearer ${fresh}` })).statusCode, 200)
