@@ -6,72 +6,23 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { hmac, sameBytes } from './encoding.js'
 import {
-  AdminRouteNotFound, AdminUnauthorized, fixtureFailure, InvalidClock, InvalidFault, InvalidQuery, MockErrorSchema, sendMockError, TenantNotFound
+  AdminRouteNotFound, AdminUnauthorized, fixtureFailure, InvalidClock, InvalidFault, InvalidQuery, sendMockError, TenantNotFound
 } from './errors.js'
 import { FaultRuleSchema, faultRuleProblem } from './faults.js'
 import { FixtureError, jsonPath, schemaMessage, type Tenant } from './tenants.js'
 import { PACKAGE_VERSION } from './package-info.js'
 import type { Json } from './changes.js'
 import type { VendorModule } from './vendor.js'
+import {
+  AddedSchema, AddUsersBody, ClockBody, ClockSchema, CreateTenantBody, ErrorSchema, FaultListSchema, FaultParams, FaultSchema, HealthSchema,
+  JournalListSchema, JournalQuery, NoContent, ReplacedSchema, TenantListSchema, TenantParams, TenantSchema, UpdatedSchema, UserBody, UserParams
+} from './admin-schemas.js'
 
-const ErrorSchema = MockErrorSchema
-const HealthSchema = Type.Object({
-  status: Type.Literal('ok'),
-  version: Type.String(),
-  uptimeSeconds: Type.Integer(),
-  tenants: Type.Record(Type.String(), Type.Integer())
-})
-const TenantSchema = Type.Object({
-  vendor: Type.String(),
-  id: Type.String(),
-  name: Type.String(),
-  source: Type.String(),
-  userCount: Type.Integer(),
-  credentials: Type.Record(Type.String(), Type.Unknown())
-}, { additionalProperties: true })
-const TenantParams = Type.Object({ vendor: Type.String(), id: Type.String() })
-const UserParams = Type.Object({ vendor: Type.String(), id: Type.String(), userId: Type.String() })
-const JournalEntrySchema = Type.Object({
-  id: Type.Integer(),
-  time: Type.String({ format: 'date-time' }),
-  vendor: Type.String(),
-  tenant: Type.Union([Type.String(), Type.Null()]),
-  method: Type.String(),
-  path: Type.String({ description: 'Relative to the vendor mount' }),
-  query: Type.String({ description: 'The raw query string, credentials redacted' }),
-  headers: Type.Record(Type.String(), Type.String()),
-  body: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'A parsed form or JSON body, credentials redacted' })),
-  status: Type.Integer({ description: '0 when a fault dropped the connection' }),
-  durationMs: Type.Number()
-})
-const FaultSchema = Type.Object({
-  id: Type.String(),
-  ...FaultRuleSchema.properties,
-  hits: Type.Integer(),
-  remaining: Type.Optional(Type.Integer({ description: 'Hits left, when times was given' }))
-}, { additionalProperties: false })
-const NoContent = Type.Null({ description: 'No content' })
-const ClockSchema = Type.Object({ now: Type.String(), epochMs: Type.Number(), startedAt: Type.String(), offsetSeconds: Type.Number() })
 /** The latest mock time the admin API accepts: 9999-12-31T23:59:59.999Z. */
 const CLOCK_MAX_MS = 253_402_300_799_999
-const ClockBody = Type.Object({
-  advanceSeconds: Type.Optional(Type.Number()),
-  now: Type.Optional(Type.String())
-}, { additionalProperties: false })
-const JournalQuery = Type.Object({
-  vendor: Type.Optional(Type.String()),
-  tenant: Type.Optional(Type.String()),
-  method: Type.Optional(Type.String()),
-  path: Type.Optional(Type.String()),
-  status: Type.Optional(Type.Integer({ minimum: 0, maximum: 599 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1 })),
-  since: Type.Optional(Type.String({ description: 'ISO-8601: only entries at or after this time' }))
-}, { additionalProperties: false })
-
 export function healthOf (app: FastifyInstance) {
   const { store, startedAt } = app.mock
   return {
@@ -123,7 +74,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     app.get('/health', health, async () => healthOf(app))
 
     app.get('/tenants', {
-      schema: { summary: 'Every tenant with its credentials (a sandbox: nothing here is secret)', response: { 200: Type.Object({ tenants: Type.Array(TenantSchema) }) } }
+      schema: { summary: 'Every tenant with its credentials (a sandbox: nothing here is secret)', response: { 200: TenantListSchema } }
     }, async () => ({ tenants: store.vendors.flatMap((v) => store.list(v)).map(view) }))
 
     app.post('/tenants', {
@@ -131,7 +82,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       schema: {
         summary: 'Create a tenant at run time from the content of one fixture file',
         description: 'Validated by the same JSON Schema as fixture files; 400 names the JSON path of each problem, 409 when the tenant id or a vendor key (company id, account URL) is taken, 422 beyond the user budget (MAX_USERS).',
-        body: Type.Object({ vendor: Type.String(), id: Type.String() }, { additionalProperties: true }),
+        body: CreateTenantBody,
         response: { 201: TenantSchema, 400: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema }
       }
     }, async (request, reply) => {
@@ -146,7 +97,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     }, async (request) => view(tenantOr404(request.params.vendor, request.params.id)))
 
     app.delete('/tenants/:vendor/:id', {
-      schema: { summary: 'Delete a tenant; its tokens stop working', params: TenantParams, response: { 204: Type.Null(), 404: ErrorSchema } }
+      schema: { summary: 'Delete a tenant; its tokens stop working', params: TenantParams, response: { 204: NoContent, 404: ErrorSchema } }
     }, async (request, reply) => {
       const { vendor, id } = request.params
       changes.apply({ kind: 'tenant.deleted', at: changes.now(), vendor, tenant: id })
@@ -159,8 +110,8 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
         summary: 'Add hand-written users (fixture format) to a tenant',
         description: 'All or nothing: one bad user refuses the whole request. 422 beyond the user budget (MAX_USERS).',
         params: TenantParams,
-        body: Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
-        response: { 201: Type.Object({ added: Type.Array(Type.String()) }), 400: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema }
+        body: AddUsersBody,
+        response: { 201: AddedSchema, 400: ErrorSchema, 404: ErrorSchema, 422: ErrorSchema }
       }
     }, async (request, reply) => {
       const { vendor, id } = request.params
@@ -175,8 +126,8 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       schema: {
         summary: 'Change one user (e.g. deactivate, end employment, move department)',
         params: UserParams,
-        body: Type.Record(Type.String(), Type.Unknown()),
-        response: { 200: Type.Object({ updated: Type.String() }), 400: ErrorSchema, 404: ErrorSchema }
+        body: UserBody,
+        response: { 200: UpdatedSchema, 400: ErrorSchema, 404: ErrorSchema }
       }
     }, async (request) => {
       const { vendor, id, userId } = request.params
@@ -188,8 +139,8 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       schema: {
         summary: 'Replace one user with a whole hand-written user (fixture format, same id)',
         params: UserParams,
-        body: Type.Record(Type.String(), Type.Unknown()),
-        response: { 200: Type.Object({ replaced: Type.String() }), 400: ErrorSchema, 404: ErrorSchema }
+        body: UserBody,
+        response: { 200: ReplacedSchema, 400: ErrorSchema, 404: ErrorSchema }
       }
     }, async (request) => {
       const { vendor, id, userId } = request.params
@@ -204,7 +155,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
         summary: 'Remove one user',
         description: 'Concur only for now (400 MOCK_UNSUPPORTED_CHANGE for iSpring, whose removal comes with its provisioning API).',
         params: UserParams,
-        response: { 204: Type.Null(), 400: ErrorSchema, 404: ErrorSchema }
+        response: { 204: NoContent, 400: ErrorSchema, 404: ErrorSchema }
       }
     }, async (request, reply) => {
       const { vendor, id, userId } = request.params
@@ -220,7 +171,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     })
 
     app.get('/requests', {
-      schema: { summary: 'The request journal, newest first (credentials redacted)', querystring: JournalQuery, response: { 200: Type.Object({ requests: Type.Array(JournalEntrySchema) }), 400: ErrorSchema } }
+      schema: { summary: 'The request journal, newest first (credentials redacted)', querystring: JournalQuery, response: { 200: JournalListSchema, 400: ErrorSchema } }
     }, async (request) => {
       const q = request.query
       const since = q.since === undefined ? undefined : Date.parse(q.since)
@@ -243,12 +194,12 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       changes.apply({ kind: 'fault.added', at: changes.now(), rule, seed })
       return await reply.code(201).send(rule)
     })
-    app.get('/faults', { schema: { summary: 'The fault rules in force', response: { 200: Type.Object({ faults: Type.Array(FaultSchema) }) } } }, async () => ({ faults: faults.list() }))
+    app.get('/faults', { schema: { summary: 'The fault rules in force', response: { 200: FaultListSchema } } }, async () => ({ faults: faults.list() }))
     app.delete('/faults', { schema: { summary: 'Remove every fault rule', response: { 204: NoContent } } }, async (_request, reply) => {
       changes.apply({ kind: 'faults.cleared', at: changes.now() })
       return await reply.code(204).send(null)
     })
-    app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: Type.Object({ id: Type.String() }), response: { 204: NoContent, 404: ErrorSchema } } }, async (request, reply) => {
+    app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: FaultParams, response: { 204: NoContent, 404: ErrorSchema } } }, async (request, reply) => {
       changes.apply({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
       return await reply.code(204).send(null)
     })

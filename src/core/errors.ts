@@ -7,8 +7,9 @@
 import { STATUS_CODES } from 'node:http'
 import createError from '@fastify/error'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
 import type { FixtureError } from './tenants.js'
+
+export { MockErrorSchema } from './error-schema.js'
 
 export const AdminUnauthorized = createError('MOCK_ADMIN_UNAUTHORIZED', 'Authorization: Bearer <ADMIN_TOKEN> is required for the admin API', 401)
 export const AdminRouteNotFound = createError('MOCK_ADMIN_NOT_FOUND', 'No admin route %s %s; see /openapi/admin.json', 404)
@@ -26,14 +27,6 @@ export const UnknownChange = createError('MOCK_UNSUPPORTED_CHANGE', 'The change 
 export const UserBudgetExceeded = createError('MOCK_USER_BUDGET_EXCEEDED',
   'Adding %d users would exceed the mock\'s user budget (%d held, at most %d across all tenants). ' +
   'Delete tenants you no longer need, or raise the budget with MAX_USERS (--max-users) and give Node a larger heap (--max-old-space-size).', 422)
-
-export const MockErrorSchema = Type.Object({
-  statusCode: Type.Integer(),
-  code: Type.String(),
-  error: Type.String(),
-  message: Type.String(),
-  issues: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() })))
-})
 
 /** A fixture or request body that cannot be loaded, as a 400 that lists each problem's JSON path. */
 export function fixtureFailure (err: FixtureError): Error {
