@@ -3,7 +3,7 @@
  * built dist/, as after `npm install`), with types a strict TypeScript consumer compiles against.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,9 +39,26 @@ const id: '1d3b8a2e-6c0f-4e7a-9b5d-0a1c2e3f4d5e' = DEMO.concur.clientId
 await app.close()
 export { id }
 `)
+  writeFileSync(join(dir, 'client.ts'), `
+import { MockAdmin, MockAdminError, type TenantView, type FaultView } from 'users-api-mock/client'
+const admin = new MockAdmin('http://127.0.0.1:8080', { token: 'secret' })
+const tenant: TenantView = await admin.createTenant({
+  vendor: 'ispring', id: 'typed', name: 'Typed', accountUrl: 'https://typed.ispringlearn.com',
+  departments: [{ id: 'd1000000-0000-4000-8000-000000000001', name: 'Root' }]
+})
+const ids: string[] = await admin.addUsers('concur', 'acme', [{ ID: 'X', LoginID: 'x@x.test', EmployeeID: 'X', PrimaryEmail: 'x@x.test', FirstName: 'X', LastName: 'Y' }])
+await admin.patchUser('ispring', 'demo', 'u', { state: 'inactive' })
+const fault: FaultView = await admin.addFault({ action: { status: 503 }, times: 2 })
+// @ts-expect-error: a Concur user lacks its required LoginID
+await admin.addUsers('concur', 'acme', [{ ID: 'X', EmployeeID: 'X', PrimaryEmail: 'x@x.test', FirstName: 'X', LastName: 'Y' }])
+// @ts-expect-error: not a state iSpring knows
+await admin.patchUser('ispring', 'demo', 'u', { state: 'gone' })
+try { await admin.reset() } catch (err) { if (err instanceof MockAdminError) console.log(err.code, err.status, err.issues.length) }
+export { tenant, ids, fault }
+`)
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
-    files: ['consumer.ts']
+    files: ['consumer.ts', 'client.ts']
   }))
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
   const out = (() => {
@@ -50,10 +67,17 @@ export { id }
   t.equal(out, '', 'no type errors')
 })
 
+t.test('the client entry loads no server code', async (t) => {
+  const lib = await import('users-api-mock/client') as typeof import('../src/client/index.js')
+  t.equal(typeof lib.MockAdmin, 'function')
+  const source = readFileSync(join(ROOT, 'dist/src/client/index.js'), 'utf8')
+  t.notMatch(source, /^import /m, 'the built client imports nothing')
+})
+
 t.test('npm pack ships the built entries and the fixtures, not the sources or tests', async (t) => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } })
   const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path) ?? []
-  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/bundle/server.mjs', 'fixtures/concur-acme.json', 'fixtures/keys/concur-jwt-dev-key.json', 'dist/swagger-ui/index.html', 'README.md']) {
+  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/bundle/server.mjs', 'fixtures/concur-acme.json', 'fixtures/keys/concur-jwt-dev-key.json', 'dist/swagger-ui/index.html', 'README.md']) {
     t.ok(files.includes(needed), needed)
   }
   t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'no tests or TypeScript sources')
