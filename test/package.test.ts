@@ -56,9 +56,17 @@ await admin.patchUser('ispring', 'demo', 'u', { state: 'gone' })
 try { await admin.reset() } catch (err) { if (err instanceof MockAdminError) console.log(err.code, err.status, err.issues.length) }
 export { tenant, ids, fault }
 `)
+  writeFileSync(join(dir, 'msw.ts'), `
+import { setupServer } from 'msw/node'
+import { buildMockServer } from 'users-api-mock'
+import { vendorHandlers } from 'users-api-mock/msw'
+const server = setupServer(...vendorHandlers(await buildMockServer(), { baseUrls: ['http://mock.test'] }))
+server.listen()
+server.close()
+`)
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
-    files: ['consumer.ts', 'client.ts']
+    files: ['consumer.ts', 'client.ts', 'msw.ts']
   }))
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
   const out = (() => {
@@ -77,7 +85,7 @@ t.test('the client entry loads no server code', async (t) => {
 t.test('npm pack ships the built entries and the fixtures, not the sources or tests', async (t) => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } })
   const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path) ?? []
-  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/bundle/server.mjs', 'fixtures/concur-acme.json', 'fixtures/keys/concur-jwt-dev-key.json', 'dist/swagger-ui/index.html', 'README.md']) {
+  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/msw/index.js', 'dist/bundle/server.mjs', 'fixtures/concur-acme.json', 'fixtures/keys/concur-jwt-dev-key.json', 'dist/swagger-ui/index.html', 'README.md']) {
     t.ok(files.includes(needed), needed)
   }
   t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'no tests or TypeScript sources')
