@@ -5,19 +5,10 @@
  */
 import t, { type Test } from 'tap'
 import type { MockOptions } from '../src/config.js'
-import { MockAdmin, MockAdminError, type ConcurTenantFile } from '../src/client/index.js'
-import { DEMO } from '../src/demo.js'
-import { build, demoUserId } from './helper.js'
+import { MockAdmin, MockAdminError } from '../src/client/index.js'
+import { build, concurCompanyFixture, demoUserId } from './helper.js'
 
-const company: ConcurTenantFile = {
-  vendor: 'concur',
-  id: 'client-co',
-  name: 'Client Co',
-  companyId: '00000000-0000-4000-8000-0000000c1e17',
-  company: { name: 'Client Co', address: '1 Main St', city: 'Bellevue', state: 'WA', zip: '98004', country: 'US' },
-  clients: [{ clientId: DEMO.concur.clientId, clientSecret: DEMO.concur.clientSecret }],
-  requestTokens: [{ token: 'rt-client', clientId: DEMO.concur.clientId, neverExpires: true }]
-}
+const company = concurCompanyFixture('client-co', 0xc1e17)
 const user = { ID: 'K-1', LoginID: 'k1@example.test', EmployeeID: 'K1', PrimaryEmail: 'k1@example.test', FirstName: 'Kay', LastName: 'One' }
 
 async function live (t: Test, options: MockOptions = {}): Promise<string> {
@@ -31,7 +22,7 @@ t.test('tenants and users', async (t) => {
   t.match(await admin.health(), { status: 'ok' })
   t.same((await admin.tenants()).map((x) => x.id).sort(), ['acme', 'company-name-llc', 'demo', 'globex', 'initech'])
   t.match(await admin.createTenant(company), { vendor: 'concur', id: 'client-co', userCount: 0 })
-  t.match(await admin.tenant('concur', 'client-co'), { name: 'Client Co' })
+  t.match(await admin.tenant('concur', 'client-co'), { name: 'client-co', companyId: company.companyId })
   t.same(await admin.addUsers('concur', 'client-co', [user]), ['K-1'])
   await admin.patchUser('concur', 'client-co', 'K-1', { Active: false })
   await admin.replaceUser('concur', 'client-co', 'K-1', { ...user, LastName: 'Two' })

@@ -6,6 +6,7 @@ import type { Test } from 'tap'
 import { buildMockServer, type MockServer } from '../src/app.js'
 import type { MockOptions } from '../src/config.js'
 import { DEMO } from '../src/demo.js'
+import type { ConcurTenantFile } from '../src/vendors/concur/schemas.js'
 
 export async function build (t: Test, options: MockOptions = {}): Promise<MockServer> {
   const app = await buildMockServer(options)
@@ -47,6 +48,23 @@ export async function setClock (app: MockServer, epochMs: number): Promise<void>
  */
 export async function pinClock (app: MockServer): Promise<void> {
   await setClock(app, Math.ceil(app.mock.clock.now() / 1000) * 1000 + 1000)
+}
+
+/**
+ * A small Concur company fixture: the demo app enabled, a never-expiring request token
+ * `rt-<id>`, company id number `n` (keep it unique per test), and `extra` fields (users, generate...).
+ */
+export function concurCompanyFixture (id: string, n: number, extra: Partial<ConcurTenantFile> = {}): ConcurTenantFile {
+  return {
+    vendor: 'concur',
+    id,
+    name: id,
+    companyId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+    company: { name: id, address: '1 Main St', city: 'Bellevue', state: 'WA', zip: '98004', country: 'US' },
+    clients: [{ clientId: DEMO.concur.clientId, clientSecret: DEMO.concur.clientSecret }],
+    requestTokens: [{ token: `rt-${id}`, clientId: DEMO.concur.clientId, neverExpires: true }],
+    ...extra
+  }
 }
 
 export function form (fields: Record<string, string>): string {

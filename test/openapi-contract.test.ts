@@ -7,8 +7,7 @@
 import { Ajv } from 'ajv'
 import formats from 'ajv-formats'
 import t from 'tap'
-import { DEMO } from '../src/demo.js'
-import { build, concurToken, demoLegacy, demoUserId, form, ISPRING, ispringToken, passwordGrant } from './helper.js'
+import { build, concurCompanyFixture, concurToken, demoLegacy, demoUserId, form, ISPRING, ispringToken, passwordGrant } from './helper.js'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 interface Operation { responses: Record<string, { content?: Record<string, { schema: object }> }> }
@@ -120,15 +119,7 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('ispring', 'GET', '/users/v2', '/users/v2?pageToken=forged', { headers: owner })
 
   // The admin API
-  const company = {
-    vendor: 'concur',
-    id: 'contract',
-    name: 'Contract',
-    companyId: '00000000-0000-4000-8000-00000000c0de',
-    company: { name: 'Contract', address: '1 Main St', city: 'Bellevue', state: 'WA', zip: '98004', country: 'US' },
-    clients: [{ clientId: DEMO.concur.clientId, clientSecret: DEMO.concur.clientSecret }],
-    requestTokens: [{ token: 'rt-contract', clientId: DEMO.concur.clientId, neverExpires: true }]
-  }
+  const company = concurCompanyFixture('contract', 0xc0de)
   const user = { ID: 'C-1', LoginID: 'c1@example.test', EmployeeID: 'C1', PrimaryEmail: 'c1@example.test', FirstName: 'Con', LastName: 'Tract' }
   await check('admin', 'GET', '/health', '/health')
   await check('admin', 'GET', '/tenants', '/tenants')

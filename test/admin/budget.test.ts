@@ -6,22 +6,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { DEMO } from '../../src/demo.js'
-import { build, concurUsers } from '../helper.js'
+import { build, concurCompanyFixture, concurUsers } from '../helper.js'
 
 const SHIPPED_USERS = 2 + 2500 + 100_000 + 10 + 5000
 
-function bigCompany (id: string, users: number) {
-  return {
-    vendor: 'concur',
-    id,
-    name: id,
-    companyId: `00000000-0000-4000-8000-${users.toString(16).padStart(12, '0')}`,
-    company: { name: id, address: '1 Main St', city: 'Bellevue', state: 'WA', zip: '98004', country: 'US' },
-    clients: [{ clientId: DEMO.concur.clientId, clientSecret: DEMO.concur.clientSecret }],
-    requestTokens: [{ token: `rt-${id}`, clientId: DEMO.concur.clientId, neverExpires: true }],
-    generate: { seed: 7, users }
-  }
-}
+const bigCompany = (id: string, users: number) => concurCompanyFixture(id, users, { generate: { seed: 7, users } })
 
 t.test('a tenant or users beyond MAX_USERS are refused with 422 and nothing changes', async (t) => {
   const app = await build(t, { maxUsers: SHIPPED_USERS + 1000 })
