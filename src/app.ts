@@ -79,7 +79,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     config,
     clock,
     store,
-    changes: new Changes({ store, clock, faults, journal, pages, maxUsers: config.maxUsers }),
+    changes: new Changes({ store, clock, faults, journal, pages, maxUsers: config.maxUsers, onListenerError: (err) => { app.log.error({ err }, 'a change subscriber failed') } }),
     cursors: new CursorCodec(config.secret),
     journal,
     faults,

@@ -55,10 +55,11 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   const covered = new Set<string>()
 
   /** Sends a request and checks the answer against the document of `doc` for `path` (the documented template). */
-  async function check (doc: string, method: Method, template: string, url: string, options: { headers?: Record<string, string>, payload?: string | object } = {}): Promise<void> {
+  async function check (doc: string, method: Method, template: string, url: string, expected: number, options: { headers?: Record<string, string>, payload?: string | object } = {}): Promise<void> {
     const { prefix, doc: document } = docs[doc] as { prefix: string, doc: Document }
     const res = await app.inject({ method, url: prefix + url, ...options })
     const label = `${method} ${prefix}${url} → ${res.statusCode}`
+    t.equal(res.statusCode, expected, `${method} ${prefix}${url}: the status this case is about`)
     const operation = document.paths[template]?.[method.toLowerCase() as Lowercase<Method>]
     if (operation === undefined) {
       t.fail(`${method} ${template} is not documented in ${doc}.json`)
@@ -83,24 +84,24 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
 
   // SAP Concur
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' }
-  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: form(passwordGrant()) })
-  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: form({ grant_type: 'password' }) })
-  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', { headers: formHeaders, payload: `x=${'a'.repeat(70_000)}` })
-  await check('concur', 'GET', '/oauth2/v0/jwks', '/oauth2/v0/jwks')
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', 200, { headers: formHeaders, payload: form(passwordGrant()) })
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', 400, { headers: formHeaders, payload: form({ grant_type: 'password' }) })
+  await check('concur', 'POST', '/oauth2/v0/token', '/oauth2/v0/token', 413, { headers: formHeaders, payload: `x=${'a'.repeat(70_000)}` })
+  await check('concur', 'GET', '/oauth2/v0/jwks', '/oauth2/v0/jwks', 200)
   const { access_token: concur } = await concurToken(app)
   const bearer = { authorization: `Bearer ${concur}` }
-  await check('concur', 'GET', '/users/', '/users/?limit=3', { headers: bearer })
-  await check('concur', 'GET', '/users/', '/users/?Limit=3', { headers: bearer })
-  await check('concur', 'GET', '/users/', '/users/')
-  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', { headers: bearer })
-  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', { headers: bearer })
+  await check('concur', 'GET', '/users/', '/users/?limit=3', 200, { headers: bearer })
+  await check('concur', 'GET', '/users/', '/users/?Limit=3', 400, { headers: bearer })
+  await check('concur', 'GET', '/users/', '/users/', 401)
+  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
+  await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 
   // iSpring Learn, in JSON (XML is the default; its shape is tested against the JSON form elsewhere)
   const json = { accept: 'application/json' }
   const client = ISPRING.demo.clients.owner
-  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'client_credentials' }) })
-  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId }) })
-  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: 'wrong', grant_type: 'client_credentials' }) })
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', 200, { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: client.clientSecret, grant_type: 'client_credentials' }) })
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', 400, { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId }) })
+  await check('ispring', 'POST', '/api/v3/token', '/api/v3/token', 401, { headers: { ...json, ...formHeaders }, payload: form({ client_id: client.clientId, client_secret: 'wrong', grant_type: 'client_credentials' }) })
   const owner = { ...json, authorization: await ispringToken(app) }
   const learner = { ...json, ...demoLegacy('06') }
   const D = ISPRING.demo.departments
@@ -110,48 +111,48 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
     ['/departments', '/departments'], ['/department/{departmentId}', `/department/${D.sales}`],
     ['/groups', '/groups'], ['/group/{groupId}', `/group/${ISPRING.demo.groups.managers}`]
   ] as const) {
-    await check('ispring', 'GET', template, url, { headers: owner })
+    await check('ispring', 'GET', template, url, 200, { headers: owner })
   }
-  await check('ispring', 'GET', '/users', '/users?pageSize=0', { headers: owner })
-  await check('ispring', 'GET', '/users', '/users', { headers: json })
-  await check('ispring', 'GET', '/users/v2', '/users/v2', { headers: learner })
-  await check('ispring', 'GET', '/user/{userId}', '/user/a1000000-0000-4000-8000-0000000000ff', { headers: owner })
-  await check('ispring', 'GET', '/users/v2', '/users/v2?pageToken=forged', { headers: owner })
+  await check('ispring', 'GET', '/users', '/users?pageSize=0', 400, { headers: owner })
+  await check('ispring', 'GET', '/users', '/users', 401, { headers: json })
+  await check('ispring', 'GET', '/users/v2', '/users/v2', 403, { headers: learner })
+  await check('ispring', 'GET', '/user/{userId}', '/user/a1000000-0000-4000-8000-0000000000ff', 404, { headers: owner })
+  await check('ispring', 'GET', '/users/v2', '/users/v2?pageToken=forged', 400, { headers: owner })
 
   // The admin API
   const company = concurCompanyFixture('contract', 0xc0de)
   const user = { ID: 'C-1', LoginID: 'c1@example.test', EmployeeID: 'C1', PrimaryEmail: 'c1@example.test', FirstName: 'Con', LastName: 'Tract' }
-  await check('admin', 'GET', '/health', '/health')
-  await check('admin', 'GET', '/tenants', '/tenants')
-  await check('admin', 'POST', '/tenants', '/tenants', { payload: company })
-  await check('admin', 'POST', '/tenants', '/tenants', { payload: company })
-  await check('admin', 'POST', '/tenants', '/tenants', { payload: { ...company, id: 'other', companyId: 'nope' } })
-  await check('admin', 'POST', '/tenants', '/tenants', { payload: { ...company, id: 'huge', companyId: '00000000-0000-4000-8000-00000000beef', generate: { seed: 1, users: 1_000_000 } } })
-  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
-  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/nobody')
-  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', { payload: { users: [user] } })
-  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', { payload: { users: [user] } })
-  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { Active: false } })
-  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-9', { payload: { Active: false } })
-  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { ...user, LastName: 'Put' } })
-  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', { payload: { ...user, Active: 'no' } })
-  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1')
-  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', `/tenants/ispring/demo/users/${demoUserId('06')}`)
-  await check('admin', 'GET', '/requests', '/requests?limit=5')
-  await check('admin', 'GET', '/requests', '/requests?since=yesterday')
-  await check('admin', 'DELETE', '/requests', '/requests')
-  await check('admin', 'POST', '/faults', '/faults', { payload: { match: { vendor: 'concur', path: '/nowhere' }, action: { status: 503 }, times: 2, probability: 0.5, seed: 3 } })
-  await check('admin', 'POST', '/faults', '/faults', { payload: { action: {} } })
-  await check('admin', 'GET', '/faults', '/faults')
-  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1')
-  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1')
-  await check('admin', 'DELETE', '/faults', '/faults')
-  await check('admin', 'GET', '/clock', '/clock')
-  await check('admin', 'POST', '/clock', '/clock', { payload: { advanceSeconds: 60 } })
-  await check('admin', 'POST', '/clock', '/clock', { payload: { now: 'soon' } })
-  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
-  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract')
-  await check('admin', 'POST', '/reset', '/reset')
+  await check('admin', 'GET', '/health', '/health', 200)
+  await check('admin', 'GET', '/tenants', '/tenants', 200)
+  await check('admin', 'POST', '/tenants', '/tenants', 201, { payload: company })
+  await check('admin', 'POST', '/tenants', '/tenants', 409, { payload: company })
+  await check('admin', 'POST', '/tenants', '/tenants', 400, { payload: { ...company, id: 'other', companyId: 'nope' } })
+  await check('admin', 'POST', '/tenants', '/tenants', 422, { payload: { ...company, id: 'huge', companyId: '00000000-0000-4000-8000-00000000beef', generate: { seed: 1, users: 1_000_000 } } })
+  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/contract', 200)
+  await check('admin', 'GET', '/tenants/{vendor}/{id}', '/tenants/concur/nobody', 404)
+  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', 201, { payload: { users: [user] } })
+  await check('admin', 'POST', '/tenants/{vendor}/{id}/users', '/tenants/concur/contract/users', 400, { payload: { users: [user] } })
+  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', 200, { payload: { Active: false } })
+  await check('admin', 'PATCH', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-9', 404, { payload: { Active: false } })
+  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', 200, { payload: { ...user, LastName: 'Put' } })
+  await check('admin', 'PUT', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', 400, { payload: { ...user, Active: 'no' } })
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', '/tenants/concur/contract/users/C-1', 204)
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}/users/{userId}', `/tenants/ispring/demo/users/${demoUserId('06')}`, 400)
+  await check('admin', 'GET', '/requests', '/requests?limit=5', 200)
+  await check('admin', 'GET', '/requests', '/requests?since=yesterday', 400)
+  await check('admin', 'DELETE', '/requests', '/requests', 204)
+  await check('admin', 'POST', '/faults', '/faults', 201, { payload: { match: { vendor: 'concur', path: '/nowhere' }, action: { status: 503 }, times: 2, probability: 0.5, seed: 3 } })
+  await check('admin', 'POST', '/faults', '/faults', 400, { payload: { action: {} } })
+  await check('admin', 'GET', '/faults', '/faults', 200)
+  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1', 204)
+  await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1', 404)
+  await check('admin', 'DELETE', '/faults', '/faults', 204)
+  await check('admin', 'GET', '/clock', '/clock', 200)
+  await check('admin', 'POST', '/clock', '/clock', 200, { payload: { advanceSeconds: 60 } })
+  await check('admin', 'POST', '/clock', '/clock', 400, { payload: { now: 'soon' } })
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract', 204)
+  await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract', 404)
+  await check('admin', 'POST', '/reset', '/reset', 204)
 
   t.test('every documented operation was exercised, and every served route is documented', async (t) => {
     const documented = Object.values(docs).flatMap(({ prefix, doc }) =>

@@ -1,17 +1,25 @@
 /**
  * The one change path. Every change to the mock's state (tenants, users, the clock, fault rules,
  * revoked tokens, reset) is a `Change`: plain JSON data, stamped with the mock time it was made
- * at, applied by `Changes.apply`, which validates it, mutates the store, bumps versions (so
- * cached pages and per-user fragments of the old data are never served), and then tells the
- * subscribers. A change that fails validation throws and changes nothing.
+ * at, applied by `Changes.apply`, which validates it, mutates the store (the store and the
+ * tenant kinds' mutations move the directory versions in the same step, so cached pages of the
+ * old data are never served, and replace records rather than edit them, so per-object fragments
+ * are never stale), and then tells the subscribers. A change that fails validation throws and
+ * changes nothing.
+ *
+ * Not reproduced by a replay: issued access tokens and Concur sessions (random, per process
+ * until the replicas issue), the request journal, and the position of a fault rule's
+ * `probability` draws (a replica draws on its own; the rule and its hit counts replicate).
  *
  * Because a change carries everything its effect depends on (ids, seeds, the time), two
  * processes that build the same fixtures and apply the same sequence of changes hold the same
  * state: subscribers are how a sequence leaves the process (the replicas' Redis Stream).
  */
 import type { MockClock } from './clock.js'
-import { FaultNotFound, TenantConflict, TenantNotFound, UnknownChange, UserBudgetExceeded, UserNotFound, fixtureFailure } from './errors.js'
-import type { FaultEngine, FaultRule } from './faults.js'
+import { FaultNotFound, InvalidChange, InvalidFault, TenantConflict, TenantNotFound, UnknownChange, UserBudgetExceeded, UserNotFound, fixtureFailure } from './errors.js'
+import { Compile } from 'typebox/compile'
+import { CLOCK_MAX_MS } from './clock.js'
+import { FaultRuleSchema, faultRuleProblem, type FaultEngine, type FaultRule } from './faults.js'
 import type { Journal } from './journal.js'
 import { runInSlices } from './steps.js'
 import type { PageCache } from './page-cache.js'
@@ -59,6 +67,8 @@ export interface ChangeResults {
   [kind: string]: unknown
 }
 
+const checkFaultRule = Compile(FaultRuleSchema)
+
 export type ChangeListener = (change: Change, seq: number) => void
 
 const CORE_KINDS = new Set(['tenant.created', 'tenant.deleted', 'users.added', 'user.patched', 'user.replaced', 'user.removed',
@@ -72,6 +82,8 @@ export interface ChangeTargets {
   pages: PageCache
   /** Most users all tenants together may hold; a change beyond it is refused (fixture files are not). */
   maxUsers: number
+  /** Told when a subscriber throws (the app logs it). */
+  onListenerError?: (err: unknown) => void
 }
 
 export class Changes {
@@ -121,13 +133,24 @@ export class Changes {
   apply<K extends Change['kind']> (change: Change & { kind: K }): ChangeResults[K] {
     const result = this.#apply(change)
     const seq = ++this.seq
-    for (const listener of this.#listeners) listener(change, seq)
+    // The change is applied: a listener that fails must not make it look refused, nor starve the others.
+    for (const listener of this.#listeners) {
+      try {
+        listener(change, seq)
+      } catch (err) {
+        this.#t.onListenerError?.(err)
+      }
+    }
     return result as ChangeResults[K]
   }
 
   #apply (change: Change): unknown {
     const { store, clock, faults, journal, pages } = this.#t
-    if (!CORE_KINDS.has(change.kind)) return this.#applyVendor(change as VendorChange)
+    if (!CORE_KINDS.has(change.kind)) {
+      const vendor = String(change.kind).split('.')[0] as string
+      if (!store.vendors.includes(vendor) || (change as VendorChange).vendor !== vendor) throw new UnknownChange(String(change.kind), 'this mock')
+      return this.#applyVendor(change as VendorChange)
+    }
     const c = change as CoreChange
     switch (c.kind) {
       case 'tenant.created': {
@@ -147,6 +170,8 @@ export class Changes {
         return undefined
       case 'users.added': {
         const tenant = this.#tenant(c)
+        if (!Array.isArray(c.users)) throw new InvalidChange(c.kind, 'users must be an array of users')
+        this.#vendorCall([], () => store.checkUsers(c.vendor, c.users, ['users'], 1))
         this.#checkBudget(c.users.length)
         return this.#vendorCall(['users'], () => store.kind(c.vendor).addUsers(tenant.data, c.users, this.#ctx(c)))
       }
@@ -160,6 +185,7 @@ export class Changes {
         const tenant = this.#tenant(c)
         const kind = store.kind(c.vendor)
         if (kind.replaceUser === undefined) throw new UnknownChange(c.kind, c.vendor)
+        this.#vendorCall([], () => store.checkUsers(c.vendor, [c.user], [], 5))
         const replace = kind.replaceUser.bind(kind)
         if (!this.#vendorCall([], () => replace(tenant.data, c.userId, c.user, this.#ctx(c)))) throw new UserNotFound(c.userId, c.vendor, c.tenant)
         return undefined
@@ -183,12 +209,22 @@ export class Changes {
         faults.clear()
         clock.reset()
         return undefined
-      case 'clock.moved':
+      case 'clock.moved': {
+        const target = Date.now() + c.offsetMs
+        if (typeof c.offsetMs !== 'number' || !(target >= 0 && target <= CLOCK_MAX_MS)) throw new InvalidChange(c.kind, 'offsetMs must keep the clock between 1970 and the end of 9999')
         clock.setOffset(c.offsetMs)
         return undefined
-      case 'fault.added':
+      }
+      case 'fault.added': {
+        const { id, hits, remaining, ...input } = c.rule ?? {}
+        const problem = !checkFaultRule.Check(input)
+          ? 'the rule does not match the fault rule schema'
+          : faultRuleProblem(input) ?? (typeof id !== 'string' || !/^fault-[0-9]+$/.test(id) || faults.has(id) ? `id must be a new fault-<n>, got ${JSON.stringify(id)}` : undefined) ??
+            (hits !== 0 || (remaining ?? input.times) !== input.times || !Number.isSafeInteger(c.seed) ? 'a new rule starts with hits 0, remaining = times and an integer seed' : undefined)
+        if (problem !== undefined) throw new InvalidFault(problem)
         faults.insert(c.rule, c.seed)
         return undefined
+      }
       case 'fault.removed':
         if (!faults.remove(c.id)) throw new FaultNotFound(c.id)
         return undefined

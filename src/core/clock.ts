@@ -1,8 +1,12 @@
 /**
  * The mock clock. Every time-dependent rule (token lifetimes, request-token expiry, dates stamped
  * on records created at run time) reads this clock, never Date.now(), so a test can move time
- * forward through the admin API instead of waiting for a token to expire.
+ * forward through the admin API instead of waiting for a token to expire. It moves only by a
+ * `clock.moved` change (core/changes.ts), so replicas and replays move together.
  */
+/** The latest mock time the mock accepts: 9999-12-31T23:59:59.999Z (dates stay printable). */
+export const CLOCK_MAX_MS = 253_402_300_799_999
+
 export class MockClock {
   readonly startedAt: number
   #offsetMs = 0
@@ -21,14 +25,6 @@ export class MockClock {
   /** Mock time in whole epoch seconds (JWT NumericDate). */
   nowSeconds (): number {
     return Math.floor(this.now() / 1000)
-  }
-
-  advance (seconds: number): void {
-    this.#offsetMs += seconds * 1000
-  }
-
-  set (epochMs: number): void {
-    this.#offsetMs = epochMs - this.#realNow()
   }
 
   /** Mock time minus real time, in ms. */

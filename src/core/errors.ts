@@ -23,6 +23,7 @@ export const TenantConflict = createError('MOCK_TENANT_CONFLICT', '%s', 409)
 export const InvalidFault = createError('MOCK_INVALID_FAULT', 'Invalid fault rule: %s', 400)
 export const FaultNotFound = createError('MOCK_FAULT_NOT_FOUND', 'No fault rule "%s"', 404)
 export const InvalidClock = createError('MOCK_INVALID_CLOCK', 'Send {"advanceSeconds": <number>} or {"now": "<ISO-8601 date-time>"}: %s', 400)
+export const InvalidChange = createError('MOCK_INVALID_CHANGE', 'Invalid change "%s": %s', 400)
 export const UnknownChange = createError('MOCK_UNSUPPORTED_CHANGE', 'The change "%s" is not supported for %s', 400)
 export const UserBudgetExceeded = createError('MOCK_USER_BUDGET_EXCEEDED',
   'Adding %d users would exceed the mock\'s user budget (%d held, at most %d across all tenants). ' +

@@ -104,6 +104,10 @@ export class FaultEngine {
     }
   }
 
+  has (id: string): boolean {
+    return this.#rules.some((r) => r.rule.id === id)
+  }
+
   /** How many rules are in force. */
   get size (): number {
     return this.#rules.length

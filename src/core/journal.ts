@@ -34,13 +34,14 @@ const REDACTED = '[redacted]'
 /** Headers that carry credentials whatever the vendor. */
 const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
 
-/** What a vendor declares secret in its requests (names compared case-insensitively). */
+/** What a vendor declares secret in its requests. */
 export interface RedactionRules {
-  /** Header names besides Authorization, Cookie, Proxy-Authorization and those containing a field word. */
-  headers?: string[]
-  /** Words that make a form field, JSON field or query parameter a credential (`secret` matches client_secret). */
+  /**
+   * Words (matched case-insensitively, anywhere in the name) that make a form field, JSON field,
+   * query parameter or header a credential: `secret` matches client_secret, `password` X-Auth-Password.
+   */
   fieldWords: string[]
-  /** Query parameters kept readable although they contain such a word (iSpring's pageToken is a cursor). */
+  /** Query parameters (exact names) kept readable although they contain such a word (iSpring's pageToken is a cursor). */
   keepQuery?: string[]
 }
 
@@ -62,7 +63,7 @@ export function journalSource (vendor: string, pathOf: (url: string) => string, 
   return {
     vendor,
     pathOf,
-    secretHeaders: new Set([...SECRET_HEADERS, ...(rules.headers ?? []).map((h) => h.toLowerCase())]),
+    secretHeaders: new Set(SECRET_HEADERS),
     secretField: new RegExp(words === '' ? '(?!)' : words, 'i'),
     maybeSecretQuery: new RegExp(words === '' ? '%' : `${words}|%`, 'i'),
     keepQuery: new Set(rules.keepQuery ?? [])

@@ -119,7 +119,7 @@ function pointerToPath (pointer: string): string[] {
 }
 
 export class TenantStore {
-  readonly #kinds = new Map<string, { kind: TenantKind, check: ReturnType<typeof Compile> }>()
+  readonly #kinds = new Map<string, { kind: TenantKind, check: ReturnType<typeof Compile>, userCheck: ReturnType<typeof Compile> }>()
   readonly #tenants = new Map<string, Map<string, Tenant>>()
   readonly #keys = new Map<string, Tenant>()
   readonly #clock: MockClock
@@ -130,7 +130,7 @@ export class TenantStore {
   constructor (kinds: TenantKind<any>[], clock: MockClock) {
     this.#clock = clock
     for (const kind of kinds) {
-      this.#kinds.set(kind.vendor, { kind, check: Compile(kind.schema) })
+      this.#kinds.set(kind.vendor, { kind, check: Compile(kind.schema), userCheck: Compile(kind.userSchema) })
       this.#tenants.set(kind.vendor, new Map())
     }
   }
@@ -200,6 +200,21 @@ export class TenantStore {
         issues.push({ source: tenant.source, path: '$', message: err.message })
       }
     }
+    if (issues.length > 0) throw new FixtureError(issues)
+  }
+
+  /**
+   * Throws FixtureError naming the first `perUser` schema problems of each hand-written user of
+   * `vendor` (paths under `prefix`, with the user's index when `prefix` is given).
+   */
+  checkUsers (vendor: string, users: readonly unknown[], prefix: Array<string | number>, perUser: number): void {
+    const check = this.#kinds.get(vendor)?.userCheck
+    if (check === undefined) throw new Error(`unknown vendor ${vendor}`)
+    const issues = users.flatMap((u, i) => [...check.Errors(u)].slice(0, perUser).map((e) => ({
+      source: 'request',
+      path: jsonPath([...prefix, ...(prefix.length > 0 ? [i] : []), ...pointerToPath(e.instancePath)]),
+      message: schemaMessage(e)
+    })))
     if (issues.length > 0) throw new FixtureError(issues)
   }
 

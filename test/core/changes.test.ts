@@ -122,7 +122,7 @@ async function run (app: MockServer, op: Op) {
     case 'reset': return await json('POST', '/reset')
     case 'clock': return await json('POST', '/clock', { advanceSeconds: op.seconds })
     // Faults on a path the comparison never reads, so they change state but not the pages.
-    case 'fault': return await json('POST', '/faults', { match: { path: '/departments' }, action: { status: 503 }, times: op.times })
+    case 'fault': return await json('POST', '/faults', { match: { path: '/never-read' }, action: { status: 503 }, times: op.times })
     case 'unfault': return await json('DELETE', `/faults/fault-${op.id}`)
   }
 }
@@ -196,7 +196,7 @@ t.test('each state-changing admin call emits one JSON-serialisable change; refus
   t.same(seen.map((s) => s.seq), [1, 2, 3, 4], 'numbered in order')
 
   // A fault that fires is a change too (its countdown is state).
-  const fired = await app.inject({ url: '/ispring/departments', headers: legacyHeaders(OWNER.email, OWNER.password) })
+  const fired = await app.inject({ url: '/ispring/never-read', headers: legacyHeaders(OWNER.email, OWNER.password) })
   t.equal(fired.statusCode, 503)
   t.equal(seen.at(-1)?.change.kind, 'fault.consumed')
   t.same((await app.inject({ url: '/__admin/faults' })).json(), { faults: [] }, 'times: 1 used up')
@@ -217,12 +217,55 @@ t.test('replaying the recorded changes into a second app gives the same pages, b
       }
       for (const text of recorded) b.mock.changes.apply(JSON.parse(text) as Change)
       const [left, right] = [await snapshot(a), await snapshot(b)]
-      if (left.length !== right.length) return false
-      return left.every((line, i) => line === right[i])
+      const differs = left.findIndex((line, i) => line !== right[i])
+      if (differs !== -1 || left.length !== right.length) {
+        throw new Error(`the replay differs at line ${differs}:\n  recorded: ${String(left[differs]).slice(0, 300)}\n  replayed: ${String(right[differs]).slice(0, 300)}`)
+      }
+      return true
     } finally {
       await a.close()
       await b.close()
     }
   }), { numRuns: 25, seed: 1003 })
   t.equal(runs, 25)
+})
+
+t.test('apply validates every change itself: a change made in code is refused as the admin API would refuse it', async (t) => {
+  const app = await build(t, OPTIONS)
+  const { changes } = app.mock
+  const at = changes.now()
+  const refused = (change: unknown): { code?: string, issues?: unknown } => {
+    try {
+      changes.apply(change as Change)
+    } catch (err) {
+      return err as { code?: string, issues?: unknown }
+    }
+    return {}
+  }
+  const count = async (): Promise<number> => (await app.inject({ url: '/__admin/tenants/concur/company-name-llc' })).json().userCount
+  t.match(refused({ kind: 'users.added', at, vendor: 'concur', tenant: 'company-name-llc', users: [{ ID: 'Q', LoginID: 'q@x.test', EmployeeID: 'Q' }] }),
+    { code: 'MOCK_INVALID_FIXTURE', issues: [{ path: '$.users[0]' }] })
+  t.match(refused({ kind: 'users.added', at, vendor: 'concur', tenant: 'company-name-llc', users: 'nope' }), { code: 'MOCK_INVALID_CHANGE' })
+  t.match(refused({ kind: 'user.replaced', at, vendor: 'concur', tenant: 'company-name-llc', userId: 'q1', user: { ID: 'q1' } }), { code: 'MOCK_INVALID_FIXTURE' })
+  t.equal(await count(), 2, 'no user was added or replaced')
+  const before = changes.now()
+  t.match(refused({ kind: 'clock.moved', at, offsetMs: 'abc' }), { code: 'MOCK_INVALID_CHANGE' })
+  t.ok(Math.abs(changes.now() - before) < 1000, 'the clock did not move')
+  const { rule, seed } = app.mock.faults.prepare({ action: { status: 503 } })
+  changes.apply({ kind: 'fault.added', at, rule, seed })
+  t.match(refused({ kind: 'fault.added', at, rule, seed }), { code: 'MOCK_INVALID_FAULT' }, 'the same rule id twice')
+  t.match(refused({ kind: 'fault.added', at, rule: { ...rule, id: 'fault-9', action: {} }, seed }), { code: 'MOCK_INVALID_FAULT' })
+  t.equal(app.mock.faults.list().length, 1)
+  t.match(refused({ kind: 'bogus', at }), { code: 'MOCK_UNSUPPORTED_CHANGE' })
+  t.match(refused({ kind: 'ispring.bogus', at, vendor: 'ispring', tenant: 'demo' }), { code: 'MOCK_UNSUPPORTED_CHANGE' })
+})
+
+t.test('a subscriber that throws neither undoes the change nor starves the other subscribers', async (t) => {
+  const app = await build(t, OPTIONS)
+  const seen: string[] = []
+  app.mock.changes.subscribe(() => { throw new Error('broken subscriber') })
+  app.mock.changes.subscribe((change) => { seen.push(change.kind) })
+  const res = await app.inject({ method: 'POST', url: '/__admin/clock', payload: { advanceSeconds: 60 } })
+  t.equal(res.statusCode, 200)
+  t.same(seen, ['clock.moved'])
 })

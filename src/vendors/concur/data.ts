@@ -55,6 +55,8 @@ const USER_JSON = new FragmentCache<ConcurUser>(1, (user) => Buffer.from(JSON.st
 
 /** Generated users per fixture object: a reset rebuilds a tenant from the same object. */
 const GENERATED = new WeakMap<ConcurTenantFile, readonly ConcurUser[]>()
+/** Users made ahead in steps for a tenant about to be created at run time, taken once by its directory. */
+const PREPARED = new WeakMap<ConcurTenantFile, ConcurUser[]>()
 
 /**
  * One filter's index: normalized value → the position of its only user, or the positions (in
@@ -169,8 +171,9 @@ export class ConcurCompany {
   /** The users; generated ones are made on first use, so start-up stays fast. */
   get directory (): UserDirectory {
     if (this.#directory === undefined) {
-      const users = runAll(fixtureUsers(this.#fixture))
-      this.#directory = new UserDirectory(users.slice())
+      const prepared = PREPARED.get(this.#fixture)
+      PREPARED.delete(this.#fixture)
+      this.#directory = new UserDirectory(prepared ?? runAll(fixtureUsers(this.#fixture)).slice())
     }
     return this.#directory
   }
@@ -209,10 +212,6 @@ const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'IN', 'CA', 'AU'] as const
 const UNITS = ['Sales', 'Engineering', 'Finance', 'Operations', 'Marketing', 'Support'] as const
 const ascii = (s: string): string => s.toLowerCase().replace(/[^a-z]/g, '')
 
-/**
- * Hand-written users first, then `generate.users` generated from `generate.seed`. Generated
- * logins, emails, employee ids and ids never collide with each other or with hand-written ones.
- */
 /** The fixture's users, generated once per fixture object (a reset rebuilds from the same object). */
 export function * fixtureUsers (fixture: ConcurTenantFile): Steps<readonly ConcurUser[]> {
   let users = GENERATED.get(fixture)
@@ -223,6 +222,10 @@ export function * fixtureUsers (fixture: ConcurTenantFile): Steps<readonly Concu
   return users
 }
 
+/**
+ * Hand-written users first, then `generate.users` generated from `generate.seed`. Generated
+ * logins, emails, employee ids and ids never collide with each other or with hand-written ones.
+ */
 function * generatedUsers (fixture: ConcurTenantFile): Steps<readonly ConcurUser[]> {
   const users = (fixture.users ?? []).map(fromFixture)
   const spec = fixture.generate
@@ -346,7 +349,11 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
     directory.remove(position)
     return true
   },
-  prepare: (fixture) => fixtureUsers(fixture as ConcurTenantFile),
+  // Not kept in GENERATED: a run-time tenant is never rebuilt by a reset, so its users live once.
+  * prepare (fixture) {
+    const f = fixture as ConcurTenantFile
+    if (f.generate !== undefined && !PREPARED.has(f)) PREPARED.set(f, (yield * generatedUsers(f)) as ConcurUser[])
+  },
   revokeTokens (company, clientId) {
     company.sessions.delete(clientId)
   },

@@ -1,8 +1,9 @@
 /**
  * An iSpring Learn account as the mock holds it, and its tenant kind: the records (model.ts) in
  * a Directory with their indexes, the API clients and the access tokens issued to them.
- * Generated records are made on first use, so start-up stays fast. The tenant kind loads
- * fixtures and serves the admin API's user changes.
+ * Generated records of fixture files are made on first use, so start-up stays fast; those of
+ * tenants created at run time are made ahead, in slices (`prepare`). The tenant kind loads
+ * fixtures and applies the user changes of the change path.
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import { Compile } from 'typebox/compile'
