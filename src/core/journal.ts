@@ -32,7 +32,7 @@ export interface JournalFilter {
 
 const REDACTED = '[redacted]'
 /** Headers that carry credentials whatever the vendor. */
-const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
+const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization'])
 
 /** What a vendor declares secret in its requests. */
 export interface RedactionRules {
@@ -49,7 +49,6 @@ export interface RedactionRules {
 export interface JournalSource {
   vendor: string
   pathOf: (url: string) => string
-  secretHeaders: ReadonlySet<string>
   secretField: RegExp
   /** Names that look like a credential, or anything percent-encoded: the query needs a closer look. */
   maybeSecretQuery: RegExp
@@ -63,7 +62,6 @@ export function journalSource (vendor: string, pathOf: (url: string) => string, 
   return {
     vendor,
     pathOf,
-    secretHeaders: new Set(SECRET_HEADERS),
     secretField: new RegExp(words === '' ? '(?!)' : words, 'i'),
     maybeSecretQuery: new RegExp(words === '' ? '%' : `${words}|%`, 'i'),
     keepQuery: new Set(rules.keepQuery ?? [])
@@ -200,7 +198,7 @@ export class Journal {
     for (const name in headers) {
       const value = headers[name]
       if (value === undefined) continue
-      const kept = source.secretHeaders.has(name) || source.secretField.test(name) ? REDACTED : intern(typeof value === 'string' ? value : value.join(', '))
+      const kept = SECRET_HEADERS.has(name) || source.secretField.test(name) ? REDACTED : intern(typeof value === 'string' ? value : value.join(', '))
       if (n < HEADER_PAIRS) {
         this.#headers[base + 2 * n] = name
         this.#headers[base + 2 * n + 1] = kept
