@@ -4,7 +4,7 @@
  * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
-import { resolveConfig, type MockOptions } from './config.js'
+import { ConfigError, resolveConfig, type MockConfig, type MockOptions } from './config.js'
 import { Changes } from './core/changes.js'
 import { MockClock } from './core/clock.js'
 import { mockContextPlugin } from './core/context.js'
@@ -21,6 +21,7 @@ import { PageCache } from './core/page-cache.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter, vendorFor } from './core/routing.js'
 import { TenantStore } from './core/tenants.js'
+import { certificateNames, defaultStateDir, localCertificates, suppliedCertificate, TlsListener, type TlsMaterial } from './core/tls.js'
 import type { VendorModule } from './core/vendor.js'
 import { apiDocuments, registerApiDocs, registerOpenApiCollector } from './sandbox/openapi.js'
 import { registerSandboxPage } from './sandbox/page.js'
@@ -32,6 +33,16 @@ export const VENDORS: readonly VendorModule[] = [concurVendor, ispringVendor]
 
 export type MockServer = FastifyInstance
 
+/** The HTTPS listener's certificate: the one given, or the local CA's (made on first use). */
+async function tlsMaterial (config: MockConfig): Promise<TlsMaterial> {
+  try {
+    if (config.tlsCert !== undefined && config.tlsKey !== undefined) return suppliedCertificate(config.tlsCert, config.tlsKey)
+    return await localCertificates(config.stateDir ?? defaultStateDir(), certificateNames(VENDORS.flatMap((v) => v.tlsNames)))
+  } catch (err) {
+    throw new ConfigError(`cannot set up TLS: ${(err as Error).message}`)
+  }
+}
+
 export async function buildMockServer (options: MockOptions = {}): Promise<MockServer> {
   // In-process use is quiet unless asked; the CLI passes its own level (default "info").
   const config = resolveConfig({ logLevel: 'silent', ...options })
@@ -42,8 +53,17 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     ...(config.fixturesDir !== undefined ? [config.fixturesDir] : [])
   ]
   store.loadDirectories(dirs)
+  const tls = config.tls ? await tlsMaterial(config) : undefined
 
   const logStream = config.logLevel === 'silent' ? undefined : batchedStdout()
+  // Node server options shared by the HTTP and HTTPS listeners.
+  const serverOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 4)))
+  }
+  const clientErrorHandler = createClientErrorHandler(VENDORS, clock)
   const app = Fastify({
     // Log lines go to stdout in batches (core/log-stream.ts): not one syscall per request.
     logger: logStream === undefined ? false : { level: config.logLevel, stream: logStream },
@@ -54,13 +74,8 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     // often enough to keep that bound), the request line and headers fit in MAX_HEADER_BYTES, and
     // what the HTTP parser refuses is answered in the owning vendor's shape (client-errors.ts).
     requestTimeout: config.requestTimeoutMs,
-    http: {
-      maxHeaderSize: MAX_HEADER_BYTES,
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 4)))
-    },
-    clientErrorHandler: createClientErrorHandler(VENDORS, clock),
+    http: serverOptions,
+    clientErrorHandler,
     // Strict admin bodies: unknown properties are refused, not silently removed.
     ajv: { customOptions: { removeAdditional: false } },
     schemaController: { compilersFactory: lazyCompilersFactory() },
@@ -84,6 +99,15 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
     journal,
     faults,
     pages,
+    tls: tls === undefined
+      ? null
+      : new TlsListener({
+        material: tls,
+        serverOptions: { ...serverOptions, keepAliveTimeout: 72_000 },
+        onClientError: clientErrorHandler,
+        ready: () => app.ready(),
+        handler: (req, res) => { app.routing(req, res) }
+      }),
     startedAt: Date.now()
   })
   await registerOpenApiCollector(app)
@@ -91,7 +115,10 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   // On close, in-flight answers end their keep-alive connection, or close() would wait for it.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onClose', async () => { logStream?.end() })
+  app.addHook('onClose', async () => {
+    await app.mock.tls?.close()
+    logStream?.end()
+  })
   // Per-request hooks are callback-style: no promise per request on the hot path.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-mock-server', SERVER_ID)

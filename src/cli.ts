@@ -20,6 +20,11 @@ export const CLI_OPTIONS: OptionSpec[] = [
   { flag: 'max-users', env: 'MAX_USERS', key: 'maxUsers', kind: 'integer', help: 'user budget across all tenants (default 2000000, about 1 GB of heap)' },
   { flag: 'seed', env: 'SEED', key: 'seed', kind: 'integer', help: 'base seed of fault rules without a seed of their own (default 0)' },
   { flag: 'request-timeout-ms', env: 'REQUEST_TIMEOUT_MS', key: 'requestTimeoutMs', kind: 'integer', help: 'a request must arrive within this many ms, else 408 and the connection closes (default 30000)' },
+  { flag: 'tls', env: 'TLS', key: 'tls', kind: 'boolean', help: 'also serve HTTPS with a local CA\'s certificate (GET /__admin/ca.pem)' },
+  { flag: 'tls-port', env: 'TLS_PORT', key: 'tlsPort', kind: 'integer', help: 'HTTPS port (default 8443)' },
+  { flag: 'tls-cert', env: 'TLS_CERT', key: 'tlsCert', kind: 'string', help: 'serve this PEM certificate instead (implies --tls)' },
+  { flag: 'tls-key', env: 'TLS_KEY', key: 'tlsKey', kind: 'string', help: 'the PEM private key of --tls-cert' },
+  { flag: 'state-dir', env: 'STATE_DIR', key: 'stateDir', kind: 'string', help: 'where the local CA is kept (default ~/.local/state/users-api-mock)' },
   { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page tokens (a fixed development default)' }
 ]
 
@@ -55,11 +60,21 @@ function convert (spec: OptionSpec, raw: string, origin: string): string | numbe
 
 export type CliResult = { kind: 'run', options: MockOptions } | { kind: 'help' } | { kind: 'version' }
 
+const BOOLEAN_FLAGS = new Set(CLI_OPTIONS.filter((o) => o.kind === 'boolean').map((o) => `--${o.flag}`))
+
+/** A boolean flag given bare (`--tls`, not `--tls=true` or `--tls false`) means true. */
+function withBareBooleans (argv: readonly string[]): string[] {
+  return argv.map((arg, i) => {
+    const next = argv[i + 1]
+    return BOOLEAN_FLAGS.has(arg) && (next === undefined || next.startsWith('-')) ? `${arg}=true` : arg
+  })
+}
+
 export function parseCli (argv: string[], env: NodeJS.ProcessEnv): CliResult {
   let parsed
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withBareBooleans(argv),
       strict: true,
       allowPositionals: false,
       options: {

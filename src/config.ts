@@ -22,6 +22,11 @@ export const MockOptionsSchema = Type.Object({
   maxUsers: Type.Integer({ minimum: 0, default: 2_000_000, description: 'User budget: most users all tenants together may hold (about 500 bytes each); creating a tenant or adding users beyond it is refused with 422. Fixture files count but are never refused. Raise it together with Node\'s heap (--max-old-space-size).' }),
   seed: Type.Integer({ default: 0, description: 'Base seed for fault rules that give no seed of their own' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A request (line, headers and body) must arrive within this many ms, or it is answered 408 and its connection closed (slowloris guard)' }),
+  tls: Type.Boolean({ default: false, description: 'Also serve HTTPS (on tlsPort) with a certificate from a local CA kept in stateDir, or the one given by tlsCert/tlsKey' }),
+  tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443, description: 'HTTPS port when tls is on (0: any free port)' }),
+  tlsCert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file to serve instead of the local CA\'s; needs tlsKey and implies tls' })),
+  tlsKey: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file for tlsCert' })),
+  stateDir: Type.Optional(Type.String({ minLength: 1, description: 'Directory for state that survives restarts (the local CA); default ~/.local/state/users-api-mock' })),
   secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })
 }, { additionalProperties: false })
 
@@ -41,5 +46,9 @@ export function resolveConfig (options: MockOptions = {}): MockConfig {
     const name = error.instancePath.slice(1) || (error.params as { additionalProperties?: string[] }).additionalProperties?.[0] || 'options'
     throw new ConfigError(`invalid option ${name}: ${error.message}`)
   }
+  if ((withDefaults.tlsCert === undefined) !== (withDefaults.tlsKey === undefined)) {
+    throw new ConfigError('invalid option tlsCert/tlsKey: give both the certificate and its key, or neither (the local CA then makes one)')
+  }
+  if (withDefaults.tlsCert !== undefined) withDefaults.tls = true
   return withDefaults
 }

@@ -53,6 +53,16 @@ async function main (): Promise<void> {
 
   const config = app.mock.config
   await app.listen({ port: config.port, host: config.host })
+  if (app.mock.tls !== null) {
+    try {
+      const { port } = await app.mock.tls.listen(config.tlsPort, config.host)
+      app.log.info(`HTTPS listening at https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`)
+    } catch (err) {
+      process.stderr.write(`users-api-mock: cannot listen for HTTPS on port ${config.tlsPort}: ${(err as Error).message}\n`)
+      await app.close()
+      process.exit(1)
+    }
+  }
   // "Server listening at ..." is what scripts wait for: out now, not with the next batch.
   ;(app.log as typeof app.log & { flush?: () => void }).flush?.()
 }

@@ -3,7 +3,7 @@
  * broken fixtures (exit 1), and a real start that answers /health.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -101,4 +101,28 @@ t.test('log lines: batched, yet a quiet server\'s line comes out by itself, and 
   t.equal(logged.length, 401, 'every request has its line')
   t.same(new Set(logged), new Set(['/health?first', ...urls]))
   t.match(out, /"msg":"shutting down"/)
+})
+
+t.test('--tls serves HTTPS too, with the CA made in --state-dir; a busy TLS port is exit 1', async (t) => {
+  const state = mkdtempSync(join(tmpdir(), 'users-api-mock-cli-tls-'))
+  const child = spawn(process.execPath, [SERVER, '--port', '0', '--tls', '--tls-port', '0', '--state-dir', state, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const [http, https] = await new Promise<[string, string]>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const plain = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(out)
+      const secure = /"msg":"HTTPS listening at (https:\/\/127\.0\.0\.1:\d+)"/.exec(out)
+      if (plain !== null && secure !== null) resolve([plain[1] as string, secure[1] as string])
+    })
+    child.on('exit', (code) => { reject(new Error(`exited ${code}: ${out}`)) })
+  })
+  const ca = await (await fetch(`${http}/__admin/ca.pem`)).text()
+  t.equal(ca, readFileSync(join(state, 'ca.pem'), 'utf8'), 'the served CA is the one kept in the state directory')
+  const port = Number(new URL(https).port)
+  const busy = run(['--port', '0', '--tls-port', String(port), '--tls', '--state-dir', state])
+  t.equal(busy.status, 1, 'the HTTPS port is taken')
+  t.match(busy.stderr, `users-api-mock: cannot listen for HTTPS on port ${port}: listen EADDRINUSE`)
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  t.equal(await exit, 0)
 })

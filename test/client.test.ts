@@ -3,6 +3,9 @@
  * it: every method, errors as MockAdminError with the MOCK_* code, and the helpers (waitForHealthy,
  * withTenant, expectRequests).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { MockOptions } from '../src/config.js'
 import { MockAdmin, MockAdminError } from '../src/client/index.js'
@@ -86,4 +89,12 @@ t.test('waitForHealthy gives up with a clear error when nothing answers', async 
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   await app.close()
   await t.rejects(new MockAdmin(base).waitForHealthy({ timeoutMs: 300, intervalMs: 50 }), new RegExp(`the mock at ${base} was not healthy within 300 ms`))
+})
+
+t.test('caPem: the local CA when HTTPS is on, MOCK_TLS_DISABLED otherwise', async (t) => {
+  const state = mkdtempSync(join(tmpdir(), 'users-api-mock-client-tls-'))
+  t.teardown(() => { rmSync(state, { recursive: true, force: true }) })
+  const withTls = await live(t, { tls: true, stateDir: state })
+  t.equal(await new MockAdmin(withTls).caPem(), readFileSync(join(state, 'ca.pem'), 'utf8'))
+  await t.rejects(new MockAdmin(await live(t)).caPem(), { status: 404, code: 'MOCK_TLS_DISABLED' })
 })

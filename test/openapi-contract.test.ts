@@ -148,6 +148,8 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('admin', 'DELETE', '/faults/{id}', '/faults/fault-1', 404)
   await check('admin', 'DELETE', '/faults', '/faults', 204)
   await check('admin', 'GET', '/clock', '/clock', 200)
+  // The 200 (PEM, not JSON) is tested in tls.test.ts: this app serves no HTTPS.
+  await check('admin', 'GET', '/ca.pem', '/ca.pem', 404)
   await check('admin', 'POST', '/clock', '/clock', 200, { payload: { advanceSeconds: 60 } })
   await check('admin', 'POST', '/clock', '/clock', 400, { payload: { now: 'soon' } })
   await check('admin', 'DELETE', '/tenants/{vendor}/{id}', '/tenants/concur/contract', 204)

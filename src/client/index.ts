@@ -47,6 +47,14 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 const segment = (value: string): string => encodeURIComponent(value)
 
+function parseJson (text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 export class MockAdmin {
   readonly baseUrl: string
   readonly #token: string | undefined
@@ -59,20 +67,24 @@ export class MockAdmin {
     this.#fetch = options.fetch ?? globalThis.fetch
   }
 
-  async #call<T> (method: Method, path: string, body?: unknown): Promise<T> {
+  /** The answer's text; a non-2xx answer is thrown as MockAdminError. */
+  async #send (method: Method, path: string, body?: unknown): Promise<string> {
     const headers: Record<string, string> = {}
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
     const res = await this.#fetch(`${this.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
     const text = await res.text()
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      parsed = undefined
-    }
-    if (!res.ok) throw new MockAdminError(res.status, (parsed ?? {}) as Partial<MockErrorBody>, `${method} ${path}: HTTP ${res.status}`)
-    return parsed as T
+    if (!res.ok) throw new MockAdminError(res.status, (parseJson(text) ?? {}) as Partial<MockErrorBody>, `${method} ${path}: HTTP ${res.status}`)
+    return text
+  }
+
+  async #call<T> (method: Method, path: string, body?: unknown): Promise<T> {
+    return parseJson(await this.#send(method, path, body)) as T
+  }
+
+  /** The local CA the mock's HTTPS listener chains to (PEM): give it to NODE_EXTRA_CA_CERTS or a trust store. */
+  async caPem (): Promise<string> {
+    return await this.#send('GET', '/__admin/ca.pem')
   }
 
   health (): Promise<Health> {

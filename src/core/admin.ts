@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CLOCK_MAX_MS } from './clock.js'
 import { hmac, sameBytes } from './encoding.js'
 import {
-  AdminRouteNotFound, AdminUnauthorized, InvalidClock, InvalidFault, InvalidQuery, sendMockError, TenantNotFound
+  AdminRouteNotFound, AdminUnauthorized, InvalidClock, InvalidFault, InvalidQuery, NoLocalCa, sendMockError, TenantNotFound, TlsDisabled
 } from './errors.js'
 import { FaultRuleSchema, faultRuleProblem } from './faults.js'
 import type { Tenant } from './tenants.js'
@@ -186,6 +186,18 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: FaultParams, response: { 204: NoContent, 404: ErrorSchema } } }, async (request, reply) => {
       changes.apply({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
       return await reply.code(204).send(null)
+    })
+
+    app.get('/ca.pem', {
+      schema: {
+        summary: 'The local CA certificate the HTTPS listener\'s certificate chains to (PEM): trust it with NODE_EXTRA_CA_CERTS or the system store',
+        response: { 200: { description: 'The CA certificate, PEM', content: { 'application/x-pem-file': { schema: { type: 'string' } } } }, 404: ErrorSchema }
+      }
+    }, async (_request, reply) => {
+      const tls = app.mock.tls
+      if (tls === null) throw new TlsDisabled()
+      if (tls.material.caPem === null) throw new NoLocalCa()
+      return await reply.type('application/x-pem-file').header('content-disposition', 'inline; filename="users-api-mock-ca.pem"').send(tls.material.caPem)
     })
 
     const clockView = () => ({

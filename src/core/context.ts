@@ -13,6 +13,7 @@ import type { FaultEngine } from './faults.js'
 import type { Journal } from './journal.js'
 import type { PageCache } from './page-cache.js'
 import type { Tenant, TenantStore } from './tenants.js'
+import type { TlsListener } from './tls.js'
 
 /** What a vendor's authentication hook finds: at least the tenant; each vendor adds its own. */
 export interface Caller { tenant: Tenant }
@@ -28,6 +29,8 @@ export interface MockContext {
   faults: FaultEngine
   /** Whole list answers by a key that names their directory's version (page-cache.ts). */
   pages: PageCache
+  /** The HTTPS listener when TLS is on: `listen(port, host)` starts it (server.ts does, after the HTTP listener). */
+  tls: TlsListener | null
   /** Real time the app was built (uptime). */
   startedAt: number
 }

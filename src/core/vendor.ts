@@ -36,6 +36,8 @@ export interface VendorModule {
   mount: string
   /** Host-name suffixes served at root paths, e.g. ".concursolutions.com". */
   hostSuffixes: string[]
+  /** Names the HTTPS listener's local certificate covers (wildcards allowed), e.g. "*.api.concursolutions.com". */
+  tlsNames: string[]
   /** Prefixes inside the mount that serve the same routes (iSpring's /api/v2); fault paths ignore them. */
   aliases?: string[]
   tenantKind: TenantKind<any>

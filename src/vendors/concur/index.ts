@@ -47,6 +47,8 @@ export const concurVendor: VendorModule = {
   description: 'Company-token OAuth flow (POST /oauth2/v0/token, JWKS, revocation) and the Get Users Bulk API (GET /users/).',
   mount: MOUNT,
   hostSuffixes: ['.concursolutions.com'],
+  // The data centres' API hosts (us, us2, emea, eu2, cn, www-us...) are one label under api.
+  tlsNames: ['*.api.concursolutions.com', '*.concursolutions.com', 'www-us.api.concursolutions.com'],
   tenantKind: concurTenantKind,
   // OAuth fields: client_secret, password (the request token), refresh_token, assertions, PKCE verifiers.
   redaction: { fieldWords: ['secret', 'password', 'token', 'assertion', 'code_verifier'] },

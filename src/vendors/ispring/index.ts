@@ -83,6 +83,7 @@ export const ispringVendor: VendorModule = {
   description: 'Access tokens and legacy X-Auth headers, GET /users and /users/v2 (XML by default, JSON on request), user, department and group look-ups.',
   mount: MOUNT,
   hostSuffixes: ['.ispringlearn.com', '.ispring.com', '.ispringlearn.eu', '.ispring.eu'],
+  tlsNames: ['*.ispringlearn.com', '*.ispring.com', '*.ispringlearn.eu', '*.ispring.eu', 'api-learn.ispringlearn.com'],
   aliases: [ALIAS_PREFIX],
   tenantKind: ispringTenantKind,
   // client_secret, passwords (and so the legacy X-Auth-Password header); pageToken is a cursor.
