@@ -4,6 +4,7 @@
  * changed; without the CA the handshake fails. The local CA survives restarts in the state
  * directory; a brought certificate is served as it is.
  */
+import { execFile } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
@@ -177,4 +178,58 @@ t.test('options', async (t) => {
   t.same(parseCli(['--tls', '--tls-port', '9443'], {}), { kind: 'run', options: { tls: true, tlsPort: 9443 } })
   t.same(parseCli(['--tls', 'false'], {}), { kind: 'run', options: { tls: false } })
   t.same(parseCli([], { TLS: 'true', TLS_PORT: '0', STATE_DIR: '/var/lib/mock' }), { kind: 'run', options: { tls: true, tlsPort: 0, stateDir: '/var/lib/mock' } })
+})
+
+t.test('an unchanged client on https://us.api.concursolutions.com (port 443): only DNS and the trust store differ', async (t) => {
+  const dir = stateDir(t)
+  const app = await buildMockServer({ tls: true, stateDir: dir })
+  t.teardown(async () => { await app.close() })
+  await app.ready()
+  try {
+    await app.mock.tls?.listen(443, '127.0.0.1')
+  } catch (err) {
+    // Port 443 needs root (or a lowered ip_unprivileged_port_start); CI runs as root.
+    t.skip(`cannot listen on 127.0.0.1:443 here: ${(err as Error).message}`, () => {})
+    return
+  }
+  // The "--resolve" of the test: a preload that sends the vendors' host names to 127.0.0.1.
+  writeFileSync(join(dir, 'resolve.mjs'), `import dns from 'node:dns'
+const lookup = dns.lookup
+dns.lookup = function (hostname, options, callback) {
+  if (typeof options === 'function') { callback = options; options = {} }
+  if (/\\.(concursolutions|ispringlearn)\\.com$/.test(hostname)) {
+    return options.all ? process.nextTick(callback, null, [{ address: '127.0.0.1', family: 4 }]) : process.nextTick(callback, null, '127.0.0.1', 4)
+  }
+  return lookup.call(this, hostname, options, callback)
+}
+`)
+  writeFileSync(join(dir, 'ca.crt'), app.mock.tls?.material.caPem as string)
+  // Client code as written against the real Concur: nothing in it knows about the mock.
+  const c = DEMO.concur
+  writeFileSync(join(dir, 'client.mjs'), `
+const res = await fetch('https://us.api.concursolutions.com/oauth2/v0/token', {
+  method: 'POST',
+  body: new URLSearchParams(${JSON.stringify({ client_id: c.clientId, client_secret: c.clientSecret, grant_type: 'password', username: c.companies.acme.companyId, password: c.companies.acme.requestToken, credtype: 'authtoken' })})
+})
+const tokens = await res.json()
+if (!tokens.geolocation.startsWith('https://') || !tokens.geolocation.endsWith('.api.concursolutions.com')) throw new Error('not a Concur geolocation: ' + tokens.geolocation)
+const users = await fetch(tokens.geolocation + '/users/?limit=3', { headers: { authorization: 'Bearer ' + tokens.access_token } })
+process.stdout.write(JSON.stringify({ status: users.status, geolocation: tokens.geolocation, body: await users.text() }))
+`)
+  const run = async (env: Record<string, string>) => await new Promise<{ code: number | null, stdout: string, stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', join(dir, 'resolve.mjs'), join(dir, 'client.mjs')], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr })
+    })
+  })
+  const trusted = await run({ NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') })
+  t.equal(trusted.code, 0, trusted.stderr)
+  const answer = JSON.parse(trusted.stdout) as { status: number, geolocation: string, body: string }
+  t.equal(answer.geolocation, 'https://us.api.concursolutions.com')
+  t.equal(answer.status, 200)
+  const token = (await app.inject({ method: 'POST', url: '/concur/oauth2/v0/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(passwordGrant('acme')) })).json() as { access_token: string }
+  t.equal(answer.body, (await app.inject({ url: '/concur/users/?limit=3', headers: { authorization: `Bearer ${token.access_token}` } })).body, 'the users page the client read is the mock\'s')
+
+  const untrusted = await run({})
+  t.not(untrusted.code, 0, 'without the CA the same client fails')
+  t.match(untrusted.stderr, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate/)
 })
