@@ -3,6 +3,7 @@
  * registers each vendor module at its mount, and returns the Fastify app without listening, so
  * tests can `inject` or `listen({ port: 0 })`. server.ts is the only process entry.
  */
+import { hostname } from 'node:os'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import { ConfigError, resolveConfig, type MockConfig, type MockOptions } from './config.js'
 import { Changes } from './core/changes.js'
@@ -20,6 +21,7 @@ import { batchedStdout } from './core/log-stream.js'
 import { PageCache } from './core/page-cache.js'
 import { SERVER_ID, SHIPPED_FIXTURES_DIR } from './core/package-info.js'
 import { createUrlRewriter, vendorFor } from './core/routing.js'
+import { RedisChangeLog } from './core/state.js'
 import { TenantStore } from './core/tenants.js'
 import { certificateNames, defaultStateDir, localCertificates, suppliedCertificate, TlsListener, type TlsMaterial } from './core/tls.js'
 import type { VendorModule } from './core/vendor.js'
@@ -90,11 +92,22 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   const journal = new Journal(config.journalSize)
   const faults = new FaultEngine(config.seed)
   const pages = new PageCache(config.pageCacheMb * 1024 * 1024)
+  const changes = new Changes({ store, clock, faults, journal, pages, maxUsers: config.maxUsers, onListenerError: (err) => { app.log.error({ err }, 'a change subscriber failed') } })
+  const log = config.stateUrl === undefined
+    ? null
+    : new RedisChangeLog({
+      url: config.stateUrl,
+      key: 'users-api-mock:changes',
+      replica: config.replicaId ?? `${hostname()}-${process.pid}`,
+      applier: changes,
+      onError: (err) => { app.log.warn({ err }, 'shared state (Redis)') }
+    })
   await app.register(mockContextPlugin, {
     config,
     clock,
     store,
-    changes: new Changes({ store, clock, faults, journal, pages, maxUsers: config.maxUsers, onListenerError: (err) => { app.log.error({ err }, 'a change subscriber failed') } }),
+    changes,
+    log,
     cursors: new CursorCodec(config.secret),
     journal,
     faults,
@@ -116,6 +129,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   let closing = false
   app.addHook('preClose', async () => { closing = true })
   app.addHook('onClose', async () => {
+    await log?.close()
     await app.mock.tls?.close()
     logStream?.end()
   })
@@ -148,5 +162,10 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
   })
   app.setErrorHandler(sendMockError)
 
+  if (log !== null) {
+    // Ready only once the fleet's changes so far are applied here: a restarted replica loses nothing.
+    await log.start()
+    changes.useLog(log)
+  }
   return app
 }

@@ -25,6 +25,8 @@ export const CLI_OPTIONS: OptionSpec[] = [
   { flag: 'tls-cert', env: 'TLS_CERT', key: 'tlsCert', kind: 'string', help: 'serve this PEM certificate instead (implies --tls)' },
   { flag: 'tls-key', env: 'TLS_KEY', key: 'tlsKey', kind: 'string', help: 'the PEM private key of --tls-cert' },
   { flag: 'state-dir', env: 'STATE_DIR', key: 'stateDir', kind: 'string', help: 'where the local CA is kept (default ~/.local/state/users-api-mock)' },
+  { flag: 'state-url', env: 'STATE_URL', key: 'stateUrl', kind: 'string', help: 'redis://host:6379/0: replicas share state through Redis (needs --secret)' },
+  { flag: 'replica-id', env: 'REPLICA_ID', key: 'replicaId', kind: 'string', help: 'this replica\'s name in the shared journal (default host-pid)' },
   { flag: 'secret', env: 'SECRET', key: 'secret', kind: 'string', help: 'HMAC secret for page tokens (a fixed development default)' }
 ]
 

@@ -7,6 +7,9 @@ import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 
+/** The default page-token secret: fine for one process, refused for a fleet. */
+export const DEVELOPMENT_SECRET = 'users-api-mock-development-secret'
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const MockOptionsSchema = Type.Object({
@@ -27,7 +30,9 @@ export const MockOptionsSchema = Type.Object({
   tlsCert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file to serve instead of the local CA\'s; needs tlsKey and implies tls' })),
   tlsKey: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file for tlsCert' })),
   stateDir: Type.Optional(Type.String({ minLength: 1, description: 'Directory for state that survives restarts (the local CA); default ~/.local/state/users-api-mock' })),
-  secret: Type.String({ minLength: 8, default: 'users-api-mock-development-secret', description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })
+  stateUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis URL (redis://host:6379/0): replicas share state through a Redis Stream of changes; unset, state stays in this process' })),
+  replicaId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'This replica\'s name in the shared journal and on the Redis connections (default host name and process id)' })),
+  secret: Type.String({ minLength: 8, default: DEVELOPMENT_SECRET, description: 'Secret for HMAC-signed page tokens; replicas that share it accept each other\'s page tokens' })
 }, { additionalProperties: false })
 
 export type MockConfig = Static<typeof MockOptionsSchema>
@@ -50,5 +55,8 @@ export function resolveConfig (options: MockOptions = {}): MockConfig {
     throw new ConfigError('invalid option tlsCert/tlsKey: give both the certificate and its key, or neither (the local CA then makes one)')
   }
   if (withDefaults.tlsCert !== undefined) withDefaults.tls = true
+  if (withDefaults.stateUrl !== undefined && withDefaults.secret === DEVELOPMENT_SECRET) {
+    throw new ConfigError('invalid option secret: replicas sharing state (stateUrl) must share a SECRET of their own, not the development default, or one could forge the others\' page tokens')
+  }
   return withDefaults
 }

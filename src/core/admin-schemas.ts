@@ -9,10 +9,17 @@ import { FaultRuleSchema } from './faults.js'
 
 export const ErrorSchema = MockErrorSchema
 export const HealthSchema = Type.Object({
-  status: Type.Literal('ok'),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: 'degraded: the shared state store (Redis) is unreachable; reads are served, writes refused' }),
   version: Type.String(),
   uptimeSeconds: Type.Integer(),
-  tenants: Type.Record(Type.String(), Type.Integer())
+  tenants: Type.Record(Type.String(), Type.Integer()),
+  state: Type.Optional(Type.Object({
+    mode: Type.Literal('redis'),
+    replica: Type.String(),
+    connected: Type.Boolean(),
+    applied: Type.Integer({ description: 'Stream entries applied since this replica started' }),
+    lastId: Type.String({ description: 'The last stream entry applied' })
+  }, { description: 'Present when replicas share state (STATE_URL)' }))
 })
 export const TenantSchema = Type.Object({
   vendor: Type.String(),

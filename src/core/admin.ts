@@ -23,12 +23,14 @@ import {
 } from './admin-schemas.js'
 
 export function healthOf (app: FastifyInstance) {
-  const { store, startedAt } = app.mock
+  const { store, startedAt, log } = app.mock
+  const state = log?.health()
   return {
-    status: 'ok' as const,
+    status: state === undefined || state.connected ? 'ok' as const : 'degraded' as const,
     version: PACKAGE_VERSION,
     uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
-    tenants: Object.fromEntries(store.vendors.map((v) => [v, store.list(v).length]))
+    tenants: Object.fromEntries(store.vendors.map((v) => [v, store.list(v).length])),
+    ...(state === undefined ? {} : { state })
   }
 }
 
@@ -75,8 +77,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       }
     }, async (request, reply) => {
       const fixture = request.body as { [key: string]: Json }
-      await changes.prepare({ kind: 'tenant.created', at: changes.now(), fixture })
-      const tenant = changes.apply({ kind: 'tenant.created', at: changes.now(), fixture })
+      const tenant = await changes.submit({ kind: 'tenant.created', at: changes.now(), fixture })
       return await reply.code(201).send(view(tenant))
     })
 
@@ -88,7 +89,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       schema: { summary: 'Delete a tenant; its tokens stop working', params: TenantParams, response: { 204: NoContent, 404: ErrorSchema } }
     }, async (request, reply) => {
       const { vendor, id } = request.params
-      changes.apply({ kind: 'tenant.deleted', at: changes.now(), vendor, tenant: id })
+      await changes.submit({ kind: 'tenant.deleted', at: changes.now(), vendor, tenant: id })
       return await reply.code(204).send(null)
     })
 
@@ -104,7 +105,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     }, async (request, reply) => {
       const { vendor, id } = request.params
       const users = request.body.users
-      const added = changes.apply({ kind: 'users.added', at: changes.now(), vendor, tenant: id, users: users as Json[] })
+      const added = await changes.submit({ kind: 'users.added', at: changes.now(), vendor, tenant: id, users: users as Json[] })
       return await reply.code(201).send({ added })
     })
 
@@ -117,7 +118,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       }
     }, async (request) => {
       const { vendor, id, userId } = request.params
-      changes.apply({ kind: 'user.patched', at: changes.now(), vendor, tenant: id, userId, patch: request.body as { [key: string]: Json } })
+      await changes.submit({ kind: 'user.patched', at: changes.now(), vendor, tenant: id, userId, patch: request.body as { [key: string]: Json } })
       return { updated: userId }
     })
 
@@ -130,7 +131,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       }
     }, async (request) => {
       const { vendor, id, userId } = request.params
-      changes.apply({ kind: 'user.replaced', at: changes.now(), vendor, tenant: id, userId, user: request.body as { [key: string]: Json } })
+      await changes.submit({ kind: 'user.replaced', at: changes.now(), vendor, tenant: id, userId, user: request.body as { [key: string]: Json } })
       return { replaced: userId }
     })
 
@@ -143,14 +144,14 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       }
     }, async (request, reply) => {
       const { vendor, id, userId } = request.params
-      changes.apply({ kind: 'user.removed', at: changes.now(), vendor, tenant: id, userId })
+      await changes.submit({ kind: 'user.removed', at: changes.now(), vendor, tenant: id, userId })
       return await reply.code(204).send(null)
     })
 
     app.post('/reset', {
       schema: { summary: 'Back to the fixture files: run-time tenants and changes dropped, tokens revoked, journal, faults and clock reset', response: { 204: NoContent } }
     }, async (_request, reply) => {
-      changes.apply({ kind: 'reset', at: changes.now() })
+      await changes.submit({ kind: 'reset', at: changes.now() })
       return await reply.code(204).send(null)
     })
 
@@ -175,16 +176,16 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       if (problem !== undefined) throw new InvalidFault(problem)
       if (input.match?.vendor !== undefined && !vendorNames.includes(input.match.vendor)) throw new InvalidFault(`match.vendor must be one of ${vendorNames.join(', ')}`)
       const { rule, seed } = faults.prepare(input)
-      changes.apply({ kind: 'fault.added', at: changes.now(), rule, seed })
+      await changes.submit({ kind: 'fault.added', at: changes.now(), rule, seed })
       return await reply.code(201).send(rule)
     })
     app.get('/faults', { schema: { summary: 'The fault rules in force', response: { 200: FaultListSchema } } }, async () => ({ faults: faults.list() }))
     app.delete('/faults', { schema: { summary: 'Remove every fault rule', response: { 204: NoContent } } }, async (_request, reply) => {
-      changes.apply({ kind: 'faults.cleared', at: changes.now() })
+      await changes.submit({ kind: 'faults.cleared', at: changes.now() })
       return await reply.code(204).send(null)
     })
     app.delete('/faults/:id', { schema: { summary: 'Remove one fault rule', params: FaultParams, response: { 204: NoContent, 404: ErrorSchema } } }, async (request, reply) => {
-      changes.apply({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
+      await changes.submit({ kind: 'fault.removed', at: changes.now(), id: request.params.id })
       return await reply.code(204).send(null)
     })
 
@@ -222,7 +223,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       // Dates, JWT NumericDates and journal times must stay printable: 1970 to the end of 9999.
       if (!(target >= 0 && target <= CLOCK_MAX_MS)) throw new InvalidClock(`the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, this move would reach ${Number.isFinite(target) && Math.abs(target) <= 8.64e15 ? new Date(target).toISOString() : 'beyond any date'}`)
       const offsetMs = body.advanceSeconds !== undefined ? clock.offsetMs + body.advanceSeconds * 1000 : target - Date.now()
-      changes.apply({ kind: 'clock.moved', at: changes.now(), offsetMs })
+      await changes.submit({ kind: 'clock.moved', at: changes.now(), offsetMs })
       return clockView()
     })
   }

@@ -86,14 +86,41 @@ export interface ChangeTargets {
   onListenerError?: (err: unknown) => void
 }
 
+/** Where changes go when replicas share state (state.ts): `append` resolves once the change is applied here, in log order. */
+export interface ChangeLog {
+  append: (change: Change) => Promise<unknown>
+}
+
 export class Changes {
   readonly #t: ChangeTargets
   readonly #listeners = new Set<ChangeListener>()
+  #log: ChangeLog | undefined
   /** How many changes this process has applied. */
   seq = 0
 
   constructor (targets: ChangeTargets) {
     this.#t = targets
+  }
+
+  /** From now on changes are submitted to `log` (shared with other replicas), which applies them through applyLogged. */
+  useLog (log: ChangeLog): void {
+    this.#log = log
+  }
+
+  /**
+   * Makes a change: where replicas share state, through their log (it answers once the change is
+   * applied here, in the fleet's order); otherwise prepared and applied in this process. Route
+   * handlers submit; `apply` is the step every replica runs.
+   */
+  async submit<K extends Change['kind']> (change: Change & { kind: K }): Promise<ChangeResults[K]> {
+    const result = this.#log !== undefined ? await this.#log.append(change) : await this.applyLogged(change)
+    return result as ChangeResults[K]
+  }
+
+  /** Prepares (in slices) and applies one change: what each replica does with each change of the log. */
+  async applyLogged (change: Change): Promise<unknown> {
+    await this.prepare(change)
+    return this.#applyAndNotify(change)
   }
 
   /** Calls `listener` after every applied change; returns the unsubscribe function. */
@@ -131,6 +158,10 @@ export class Changes {
 
   /** Validates and applies one change, then notifies; throws (an errors.ts class) and changes nothing when it is refused. */
   apply<K extends Change['kind']> (change: Change & { kind: K }): ChangeResults[K] {
+    return this.#applyAndNotify(change) as ChangeResults[K]
+  }
+
+  #applyAndNotify (change: Change): unknown {
     const result = this.#apply(change)
     const seq = ++this.seq
     // The change is applied: a listener that fails must not make it look refused, nor starve the others.
@@ -141,7 +172,7 @@ export class Changes {
         this.#t.onListenerError?.(err)
       }
     }
-    return result as ChangeResults[K]
+    return result
   }
 
   #apply (change: Change): unknown {

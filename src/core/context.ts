@@ -14,6 +14,7 @@ import type { Journal } from './journal.js'
 import type { PageCache } from './page-cache.js'
 import type { Tenant, TenantStore } from './tenants.js'
 import type { TlsListener } from './tls.js'
+import type { RedisChangeLog } from './state.js'
 
 /** What a vendor's authentication hook finds: at least the tenant; each vendor adds its own. */
 export interface Caller { tenant: Tenant }
@@ -29,6 +30,8 @@ export interface MockContext {
   faults: FaultEngine
   /** Whole list answers by a key that names their directory's version (page-cache.ts). */
   pages: PageCache
+  /** The shared change log when replicas share state (stateUrl), else null. */
+  log: RedisChangeLog | null
   /** The HTTPS listener when TLS is on: `listen(port, host)` starts it (server.ts does, after the HTTP listener). */
   tls: TlsListener | null
   /** Real time the app was built (uptime). */

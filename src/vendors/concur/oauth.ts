@@ -204,7 +204,7 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
     preHandler: auth.authenticated
   }, async (request, reply) => {
     const found = callerOf(request)
-    app.mock.changes.apply({ kind: 'tokens.revoked', at: app.mock.clock.now(), vendor: 'concur', tenant: found.tenant.id, clientId: found.session.clientId })
+    await app.mock.changes.submit({ kind: 'tokens.revoked', at: app.mock.clock.now(), vendor: 'concur', tenant: found.tenant.id, clientId: found.session.clientId })
     return reply.type('application/json').send({})
   })
 }

@@ -1,0 +1,177 @@
+/**
+ * Where changes travel. Without configuration a change is applied where it is made (the
+ * embedded default). With `stateUrl` every change is appended to one Redis Stream and every
+ * replica applies the stream in order, its own changes included, so all replicas pass through
+ * the same sequence of states: a write answers once its change is in the stream and applied
+ * here, and other replicas apply it as soon as their blocking read returns it.
+ *
+ * A replica that starts replays the stream before it serves (buildMockServer waits), so a
+ * rolling restart loses nothing; a `reset` trims everything before it, so the replay stays
+ * short. While Redis is unreachable, reads keep being served from the last applied state,
+ * writes are refused with 503 (nothing half-applied), and the follower catches up when Redis
+ * returns. Redis Streams: https://redis.io/docs/latest/develop/data-types/streams/
+ */
+import { Redis } from 'ioredis'
+import type { Change } from './changes.js'
+import { StateUnavailable } from './errors.js'
+
+/** How many entries one read returns while catching up. */
+const BATCH = 500
+/** How long a blocking read waits before it reads again (it returns at once when an entry arrives). */
+const BLOCK_MS = 5000
+
+export interface ChangeApplier {
+  /** Applies one change from the log (preparing it first), or throws its refusal; the same on every replica. */
+  applyLogged: (change: Change) => Promise<unknown>
+}
+
+export interface StateHealth {
+  mode: 'redis'
+  replica: string
+  /** Redis reachable and the stream followed. */
+  connected: boolean
+  /** Entries applied from the stream since this process started. */
+  applied: number
+  /** The last stream entry applied. */
+  lastId: string
+}
+
+type Settle = { resolve: (value: unknown) => void, reject: (err: unknown) => void }
+
+/** The Redis Stream of changes: one writer connection, one blocking reader. */
+export class RedisChangeLog {
+  readonly key: string
+  readonly replica: string
+  readonly #url: string
+  readonly #applier: ChangeApplier
+  readonly #onError: (err: unknown) => void
+  #writer: Redis | undefined
+  #reader: Redis | undefined
+  #lastId = '0-0'
+  #applied = 0
+  #connected = false
+  #closing = false
+  #follow: Promise<void> | undefined
+  readonly #pending = new Map<string, Settle>()
+  /** Outcomes of this replica's entries that the reader applied before the writer's XADD answer arrived. */
+  readonly #early = new Map<string, { ok: boolean, value: unknown }>()
+
+  constructor (options: { url: string, key: string, replica: string, applier: ChangeApplier, onError: (err: unknown) => void }) {
+    this.#url = options.url
+    this.key = options.key
+    this.replica = options.replica
+    this.#applier = options.applier
+    this.#onError = options.onError
+  }
+
+  /** Connects and replays the whole stream; resolves when this replica holds the fleet's current state. */
+  async start (): Promise<void> {
+    const options = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(50 * times, 1000) }
+    this.#writer = new Redis(this.#url, { ...options, connectionName: `${this.replica}:writer` })
+    this.#reader = new Redis(this.#url, { ...options, connectionName: `${this.replica}:reader` })
+    for (const connection of [this.#writer, this.#reader]) {
+      connection.on('error', (err) => { if (!this.#closing) this.#onError(err) })
+    }
+    await Promise.all([this.#writer.connect(), this.#reader.connect()])
+    await this.#catchUp()
+    this.#connected = true
+    this.#follow = this.#followLoop()
+  }
+
+  /** Appends `change` and resolves with the result of applying it here, in stream order; rejects with its refusal. */
+  async append (change: Change): Promise<unknown> {
+    const writer = this.#writer
+    if (writer === undefined || writer.status !== 'ready') throw new StateUnavailable(`the shared state store (Redis) is unreachable: ${writer?.status ?? 'not started'}`)
+    let id: string | null
+    try {
+      id = await writer.xadd(this.key, '*', 'change', JSON.stringify(change), 'replica', this.replica)
+    } catch (err) {
+      throw new StateUnavailable(`the shared state store (Redis) refused the change: ${(err as Error).message}`)
+    }
+    if (id === null) throw new StateUnavailable('the shared state store (Redis) did not store the change')
+    const appended = id
+    const early = this.#early.get(appended)
+    this.#early.delete(appended)
+    const applied = early !== undefined
+      ? (early.ok ? Promise.resolve(early.value) : Promise.reject(early.value))
+      : new Promise<unknown>((resolve, reject) => { this.#pending.set(appended, { resolve, reject }) })
+    // A reset makes everything before it irrelevant: trim it, so a replica that starts replays little.
+    if (change.kind === 'reset') {
+      applied.then(async () => await writer.xtrim(this.key, 'MINID', appended), () => undefined).catch((err: unknown) => { this.#onError(err) })
+    }
+    return await applied
+  }
+
+  health (): StateHealth {
+    return { mode: 'redis', replica: this.replica, connected: this.#connected && this.#writer?.status === 'ready' && this.#reader?.status === 'ready', applied: this.#applied, lastId: this.#lastId }
+  }
+
+  /** Reads what is already in the stream, in batches, without blocking. */
+  async #catchUp (): Promise<void> {
+    const reader = this.#reader as Redis
+    for (;;) {
+      const entries = await reader.xrange(this.key, `(${this.#lastId}`, '+', 'COUNT', BATCH)
+      for (const [id, fields] of entries) await this.#applyEntry(id, fields)
+      if (entries.length < BATCH) return
+    }
+  }
+
+  /** Blocking reads from the last applied entry on; after a lost connection it picks up where it was. */
+  async #followLoop (): Promise<void> {
+    const reader = this.#reader as Redis
+    while (!this.#closing) {
+      try {
+        const answer = await reader.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.#lastId)
+        this.#connected = true
+        for (const [, entries] of answer ?? []) {
+          for (const [id, fields] of entries) await this.#applyEntry(id, fields)
+        }
+      } catch (err) {
+        if (this.#closing) return
+        this.#connected = false
+        this.#onError(err)
+        // ioredis reconnects on its own; wait for it rather than spin.
+        await new Promise<void>((resolve) => {
+          if (reader.status === 'ready') setTimeout(resolve, 100)
+          else reader.once('ready', () => { resolve() })
+        })
+      }
+    }
+  }
+
+  async #applyEntry (id: string, fields: string[]): Promise<void> {
+    this.#lastId = id
+    this.#applied++
+    const mine = fields[fields.indexOf('replica') + 1] === this.replica
+    const pending = this.#pending.get(id)
+    this.#pending.delete(id)
+    // Our own entry read back before XADD answered: keep the outcome for append() to pick up.
+    const settle = pending ?? (mine
+      ? { resolve: (value: unknown) => { this.#early.set(id, { ok: true, value }) }, reject: (value: unknown) => { this.#early.set(id, { ok: false, value }) } }
+      : undefined)
+    let change: Change
+    try {
+      change = JSON.parse(fields[fields.indexOf('change') + 1] ?? 'null') as Change
+    } catch (err) {
+      settle?.reject(err)
+      this.#onError(new Error(`stream entry ${id} is not a change; skipped`))
+      return
+    }
+    try {
+      const result = await this.#applier.applyLogged(change)
+      settle?.resolve(result)
+    } catch (err) {
+      // Refused here as on every replica: the state did not change anywhere.
+      settle?.reject(err)
+    }
+  }
+
+  async close (): Promise<void> {
+    this.#closing = true
+    for (const { reject } of this.#pending.values()) reject(new StateUnavailable('the mock is shutting down'))
+    this.#pending.clear()
+    this.#reader?.disconnect()
+    this.#writer?.disconnect()
+    await this.#follow?.catch(() => undefined)
+  }
+}

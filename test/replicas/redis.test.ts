@@ -1,0 +1,153 @@
+/**
+ * Replicas sharing state through a real Redis (Debian's redis-server, started on a loopback port
+ * by the test): a change made through one replica is applied there before its answer and by the
+ * others moments later; a replica that starts later replays the stream; a reset trims it; while
+ * Redis is down reads are served, writes refused with 503 and /health says degraded, and the
+ * replicas catch up when it returns. `.ci/run` installs redis-server and sets REQUIRE_REDIS=1;
+ * elsewhere the test is skipped when redis-server is missing.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import { buildMockServer, type MockOptions, type MockServer } from '../../src/index.js'
+import { ConfigError, resolveConfig } from '../../src/config.js'
+import { concurCompanyFixture } from '../helper.js'
+
+const SECRET = 'a-fleet-secret-for-tests'
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+interface RedisProcess { url: string, stop: () => Promise<void>, start: () => Promise<void> }
+
+/** redis-server on a free loopback port, append-only file in a temporary directory (so a restart keeps the stream). */
+async function startRedis (t: Test): Promise<RedisProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'users-api-mock-redis-'))
+  const port = await freePort()
+  let child: ChildProcess | undefined
+  const start = async (): Promise<void> => {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir, '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = proc
+    await new Promise<void>((resolve, reject) => {
+      let out = ''
+      proc.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes('Ready to accept connections')) resolve()
+      })
+      proc.on('exit', (code) => { reject(new Error(`redis-server exited ${code}: ${out}`)) })
+    })
+  }
+  const stop = async (): Promise<void> => {
+    const proc = child
+    child = undefined
+    if (proc === undefined || proc.exitCode !== null) return
+    const exited = new Promise((resolve) => proc.on('exit', resolve))
+    proc.kill('SIGKILL')
+    await exited
+  }
+  await start()
+  t.teardown(async () => {
+    await stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { url: `redis://127.0.0.1:${port}/0`, stop, start }
+}
+
+async function replica (t: Test, url: string, name: string, options: MockOptions = {}): Promise<MockServer> {
+  const app = await buildMockServer({ stateUrl: url, secret: SECRET, replicaId: name, ...options })
+  t.teardown(async () => { await app.close() })
+  return app
+}
+
+/** Polls `check` until it is true; returns the ms it took (fails the test after `limitMs`). */
+async function eventually (t: Test, what: string, check: () => Promise<boolean>, limitMs = 5000): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < limitMs) {
+    if (await check()) return performance.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  t.fail(`${what}: not within ${limitMs} ms`)
+  return limitMs
+}
+
+const company = concurCompanyFixture('fleet-co', 0xf1ee7, {
+  users: [{ ID: 'F-1', LoginID: 'f1@example.test', EmployeeID: 'F1', PrimaryEmail: 'f1@example.test', FirstName: 'Fay', LastName: 'One' }]
+})
+
+t.test('refuses to share state with the development secret', async (t) => {
+  t.throws(() => resolveConfig({ stateUrl: 'redis://127.0.0.1:6379/0' }), new ConfigError('invalid option secret: replicas sharing state (stateUrl) must share a SECRET of their own, not the development default, or one could forge the others\' page tokens'))
+  t.throws(() => resolveConfig({ stateUrl: 'http://127.0.0.1:6379', secret: SECRET }), { message: 'invalid option stateUrl: must match pattern "^rediss?://"' }, 'only redis:// and rediss:// URLs')
+})
+
+t.test('replicas share state through a Redis Stream', { skip: !hasRedis && process.env.REQUIRE_REDIS !== '1' ? 'redis-server is not installed' : false }, async (t) => {
+  const redis = await startRedis(t)
+  const a = await replica(t, redis.url, 'replica-a')
+  const b = await replica(t, redis.url, 'replica-b')
+
+  const created = await a.inject({ method: 'POST', url: '/__admin/tenants', payload: company })
+  t.equal(created.statusCode, 201)
+  t.equal((await a.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 200, 'the writing replica has it when the write answers')
+  const delays: number[] = []
+  delays.push(await eventually(t, 'replica b sees the new tenant', async () => (await b.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode === 200))
+
+  const userId = 'F-1'
+  const patched = await b.inject({ method: 'PATCH', url: `/__admin/tenants/concur/fleet-co/users/${userId}`, payload: { Active: false } })
+  t.equal(patched.statusCode, 200)
+  delays.push(await eventually(t, 'replica a sees the patch', async () => {
+    const directory = (a.mock.store.get('concur', 'fleet-co')?.data as { directory: { users: Array<{ Active: boolean }> } }).directory
+    return directory.users[0]?.Active === false
+  }))
+
+  const moved = await a.inject({ method: 'POST', url: '/__admin/clock', payload: { advanceSeconds: 7200 } })
+  t.equal(moved.statusCode, 200)
+  delays.push(await eventually(t, 'replica b follows the clock', async () => Math.abs(b.mock.clock.now() - a.mock.clock.now()) < 1000))
+
+  const refused = await b.inject({ method: 'POST', url: '/__admin/tenants', payload: company })
+  t.equal(refused.statusCode, 409, 'a change refused when applied is refused on every replica, and its writer hears why')
+  t.equal(refused.json().code, 'MOCK_TENANT_CONFLICT')
+  t.comment(`apply delay on the other replica (ms): ${delays.map((d) => d.toFixed(1)).join(', ')}`)
+
+  const health = (await a.inject({ url: '/health' })).json()
+  t.match(health, { status: 'ok', state: { mode: 'redis', replica: 'replica-a', connected: true } })
+  t.ok(health.state.applied >= 4)
+
+  // A replica that starts now replays the stream before it serves.
+  const c = await replica(t, redis.url, 'replica-c')
+  t.equal((await c.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 200, 'a late replica replays the tenant')
+  t.ok(Math.abs(c.mock.clock.now() - a.mock.clock.now()) < 1000, 'and the clock move')
+
+  const probe = new Redis(redis.url)
+  t.teardown(() => { probe.disconnect() })
+  t.ok(await probe.xlen('users-api-mock:changes') >= 4)
+  t.equal((await a.inject({ method: 'POST', url: '/__admin/reset' })).statusCode, 204)
+  await eventually(t, 'the stream is trimmed to the reset', async () => await probe.xlen('users-api-mock:changes') === 1)
+  await eventually(t, 'replica b resets too', async () => (await b.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode === 404)
+  const d = await replica(t, redis.url, 'replica-d')
+  t.equal((await d.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 404, 'a replica started after the reset replays only the reset')
+
+  t.test('Redis down: reads served, writes 503, /health degraded; caught up when it returns', async (t) => {
+    await redis.stop()
+    await eventually(t, '/health reports the degradation', async () => (await a.inject({ url: '/health' })).json().status === 'degraded')
+    const write = await a.inject({ method: 'POST', url: '/__admin/tenants', payload: company })
+    t.equal(write.statusCode, 503)
+    t.equal(write.json().code, 'MOCK_STATE_UNAVAILABLE')
+    t.equal((await a.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 404, 'nothing half-applied')
+    t.equal((await a.inject({ url: '/__admin/tenants' })).statusCode, 200, 'reads keep being served')
+
+    await redis.start()
+    await eventually(t, 'replica a reconnects', async () => (await a.inject({ url: '/health' })).json().status === 'ok', 10_000)
+    await eventually(t, 'replica b reconnects', async () => (await b.inject({ url: '/health' })).json().status === 'ok', 10_000)
+    t.equal((await a.inject({ method: 'POST', url: '/__admin/tenants', payload: company })).statusCode, 201, 'writes work again')
+    await eventually(t, 'replica b applies it', async () => (await b.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode === 200)
+  })
+})
