@@ -117,10 +117,13 @@ export class Changes {
     return result as ChangeResults[K]
   }
 
-  /** Prepares (in slices) and applies one change: what each replica does with each change of the log. */
-  async applyLogged (change: Change): Promise<unknown> {
+  /**
+   * Prepares (in slices) and applies one change: what each replica does with each change of the
+   * log. `origin` is the change's place in the log (its stream entry id), the same on every replica.
+   */
+  async applyLogged (change: Change, origin?: string): Promise<unknown> {
     await this.prepare(change)
-    return this.#applyAndNotify(change)
+    return this.#applyAndNotify(change, origin)
   }
 
   /** Calls `listener` after every applied change; returns the unsubscribe function. */
@@ -161,8 +164,8 @@ export class Changes {
     return this.#applyAndNotify(change) as ChangeResults[K]
   }
 
-  #applyAndNotify (change: Change): unknown {
-    const result = this.#apply(change)
+  #applyAndNotify (change: Change, origin?: string): unknown {
+    const result = this.#apply(change, origin)
     const seq = ++this.seq
     // The change is applied: a listener that fails must not make it look refused, nor starve the others.
     for (const listener of this.#listeners) {
@@ -175,7 +178,7 @@ export class Changes {
     return result
   }
 
-  #apply (change: Change): unknown {
+  #apply (change: Change, origin?: string): unknown {
     const { store, clock, faults, journal, pages } = this.#t
     if (!CORE_KINDS.has(change.kind)) {
       const vendor = String(change.kind).split('.')[0] as string
@@ -253,7 +256,7 @@ export class Changes {
           : faultRuleProblem(input) ?? (typeof id !== 'string' || !/^fault-[0-9]+$/.test(id) || faults.has(id) ? `id must be a new fault-<n>, got ${JSON.stringify(id)}` : undefined) ??
             (hits !== 0 || (remaining ?? input.times) !== input.times || !Number.isSafeInteger(c.seed) ? 'a new rule starts with hits 0, remaining = times and an integer seed' : undefined)
         if (problem !== undefined) throw new InvalidFault(problem)
-        faults.insert(c.rule, c.seed)
+        faults.insert(c.rule, c.seed, origin)
         return undefined
       }
       case 'fault.removed':

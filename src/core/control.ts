@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { FiredFault } from './faults.js'
+import type { FaultTarget, FiredFault } from './faults.js'
 import { parseFaultHeader } from './faults.js'
 import { journalSource } from './journal.js'
 import { pathInMount, underPrefix } from './routing.js'
@@ -34,7 +34,9 @@ export function vendorPath (vendor: VendorModule, url: string): string {
 }
 
 export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { vendor: VendorModule }) => {
-  const { faults, journal, clock, changes } = app.mock
+  const { faults, journal, clock, changes, log } = app.mock
+  const fire = (target: FaultTarget): FiredFault | undefined | Promise<FiredFault | undefined> =>
+    log === null ? faults.fire(target) : faults.fireShared(target, log.claimFault)
   const pathOf = (url: string): string => vendorPath(vendor, url)
   // Made once, so a journal record holds references only.
   const source = journalSource(vendor.name, pathOf, vendor.redaction)
@@ -45,7 +47,12 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { 
 
   /** Carries out a fired fault; true when it answered or dropped the request. */
   async function apply (fired: FiredFault, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    if (fired.id !== undefined) changes.apply({ kind: 'fault.consumed', at: clock.now(), id: fired.id })
+    if (fired.id !== undefined) {
+      const consumed = { kind: 'fault.consumed' as const, at: clock.now(), id: fired.id }
+      // Shared state: the hit travels to every replica; the decision to fire was already the fleet's.
+      if (log === null) changes.apply(consumed)
+      else changes.submit(consumed).catch((err: unknown) => { request.log.warn({ err }, 'a fault hit did not reach the other replicas') })
+    }
     if (fired.delayMs > 0) await sleep(fired.delayMs)
     if (fired.action.drop === true) {
       record(request, 0, reply.elapsedTime)
@@ -63,7 +70,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { 
   app.decorate('identify', async (request: FastifyRequest, reply: FastifyReply, tenantId: string): Promise<boolean> => {
     request.mockTenant = tenantId
     if (faults.size === 0) return false
-    const fired = faults.fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: pathOf(request.url) })
+    const fired = await fire({ vendor: vendor.name, tenant: tenantId, method: request.method, path: pathOf(request.url) })
     return fired !== undefined && await apply(fired, request, reply)
   })
 
@@ -78,7 +85,7 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { 
       }
       if (await apply({ id: undefined, action, delayMs: typeof action.delayMs === 'number' ? action.delayMs : 0 }, request, reply)) return true
     }
-    const fired = faults.fire({ vendor: vendor.name, method: request.method, path: pathOf(request.url) })
+    const fired = await fire({ vendor: vendor.name, method: request.method, path: pathOf(request.url) })
     return fired !== undefined && await apply(fired, request, reply)
   }
 

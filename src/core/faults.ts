@@ -51,25 +51,45 @@ export function faultRuleProblem (rule: FaultRuleInput): string | undefined {
   return undefined
 }
 
+const MULBERRY_STEP = 0x6d2b79f5
+
+function mulberryOutput (state: number): number {
+  let t = state
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
 /** mulberry32: a small, fast, seedable PRNG; one stream per rule. */
 function prng (seed: number): () => number {
   let state = seed >>> 0
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    state = (state + MULBERRY_STEP) >>> 0
+    return mulberryOutput(state)
   }
 }
+
+/**
+ * The `n`-th draw (1-based) of `prng(seed)` without drawing the ones before: mulberry32's state
+ * is a counter, so replicas that number the matching requests fleet-wide (a Redis counter) draw
+ * the same sequence one process would.
+ */
+export function drawAt (seed: number, n: number): number {
+  return mulberryOutput((seed + Math.imul(n, MULBERRY_STEP)) >>> 0)
+}
+
+/** Decides, for the whole fleet, whether a rule with `times` or `probability` fires (state.ts). */
+export type FleetClaim = (claim: { uid: string, rule: FaultRule, seed: number }) => Promise<{ fire: boolean, draw: number }>
 
 const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
 
 /** A fired rule (`id` undefined for the X-Mock-Fault header) and the delay drawn for it. */
 export interface FiredFault { id: string | undefined, action: FaultAction, delayMs: number }
 
+interface RuleEntry { rule: FaultRule, random: () => number, seed: number, uid: string | undefined }
+
 export class FaultEngine {
-  #rules: Array<{ rule: FaultRule, random: () => number }> = []
+  #rules: RuleEntry[] = []
   #serial = 0
   readonly #seed: number
 
@@ -85,11 +105,14 @@ export class FaultEngine {
     return { rule, seed: input.seed ?? (this.#seed + serial) }
   }
 
-  /** Puts a prepared rule in force (the change path's `fault.added`). */
-  insert (rule: FaultRule, seed: number): void {
+  /**
+   * Puts a prepared rule in force (the change path's `fault.added`); `uid` names it fleet-wide
+   * when replicas share state (the stream entry that added it).
+   */
+  insert (rule: FaultRule, seed: number, uid?: string): void {
     const serial = Number(rule.id.slice('fault-'.length))
     if (Number.isSafeInteger(serial) && serial > this.#serial) this.#serial = serial
-    this.#rules.push({ rule: structuredClone(rule), random: prng(seed) })
+    this.#rules.push({ rule: structuredClone(rule), random: prng(seed), seed, uid })
   }
 
   /** Counts one hit of a fired rule; a rule with `times` goes away when they are used up. */
@@ -133,18 +156,43 @@ export class FaultEngine {
    * without match.tenant); defined, the tenant pass (rules with it).
    */
   fire (target: FaultTarget): FiredFault | undefined {
-    for (const entry of this.#rules) {
+    for (const entry of this.#matching(target)) {
       const { rule } = entry
-      const m = rule.match ?? {}
+      if (rule.probability !== undefined && entry.random() >= rule.probability) continue
+      return { id: rule.id, action: rule.action, delayMs: pickDelay(rule.action.delayMs, entry.random) }
+    }
+    return undefined
+  }
+
+  /**
+   * `fire` for a fleet: a rule with `times` or `probability` fires only when `claim` says so, so
+   * `times: 2` fires twice across all replicas and the seeded draws follow the fleet-wide order
+   * of matching requests. Rules added before the log was shared (no uid) decide locally.
+   */
+  async fireShared (target: FaultTarget, claim: FleetClaim): Promise<FiredFault | undefined> {
+    for (const entry of [...this.#matching(target)]) {
+      const { rule, uid, seed } = entry
+      if (uid === undefined || (rule.times === undefined && rule.probability === undefined)) {
+        if (rule.probability !== undefined && entry.random() >= rule.probability) continue
+        return { id: rule.id, action: rule.action, delayMs: pickDelay(rule.action.delayMs, entry.random) }
+      }
+      const decided = await claim({ uid, rule, seed })
+      if (!decided.fire) continue
+      return { id: rule.id, action: rule.action, delayMs: pickDelay(rule.action.delayMs, () => decided.draw) }
+    }
+    return undefined
+  }
+
+  * #matching (target: FaultTarget): Generator<RuleEntry> {
+    for (const entry of this.#rules) {
+      const m = entry.rule.match ?? {}
       if ((m.tenant === undefined) !== (target.tenant === undefined)) continue
       if (m.tenant !== undefined && m.tenant !== target.tenant) continue
       if (m.vendor !== undefined && m.vendor !== target.vendor) continue
       if (m.method !== undefined && m.method.toUpperCase() !== target.method) continue
       if (m.path !== undefined && trimSlash(m.path) !== trimSlash(target.path)) continue
-      if (rule.probability !== undefined && entry.random() >= rule.probability) continue
-      return { id: rule.id, action: rule.action, delayMs: pickDelay(rule.action.delayMs, entry.random) }
+      yield entry
     }
-    return undefined
   }
 }
 

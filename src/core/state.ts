@@ -14,6 +14,7 @@
 import { Redis } from 'ioredis'
 import type { Change } from './changes.js'
 import { StateUnavailable } from './errors.js'
+import { drawAt, type FleetClaim } from './faults.js'
 
 /** How many entries one read returns while catching up. */
 const BATCH = 500
@@ -22,8 +23,11 @@ const BLOCK_MS = 5000
 
 export interface ChangeApplier {
   /** Applies one change from the log (preparing it first), or throws its refusal; the same on every replica. */
-  applyLogged: (change: Change) => Promise<unknown>
+  applyLogged: (change: Change, origin: string) => Promise<unknown>
 }
+
+/** Fleet-wide fault counters outlive no rule by long: a week, renewed on each use. */
+const FAULT_COUNTER_TTL_S = 7 * 86_400
 
 export interface StateHealth {
   mode: 'redis'
@@ -102,6 +106,33 @@ export class RedisChangeLog {
     return await applied
   }
 
+  /**
+   * Whether a fault rule with `times` or `probability` fires for this request, decided for the
+   * fleet with Redis counters: the n-th matching request fleet-wide takes draw n of the rule's
+   * seed, and a hit counter caps the fires at `times`. Unreachable Redis: the rule does not fire.
+   */
+  readonly claimFault: FleetClaim = async ({ uid, rule, seed }) => {
+    const writer = this.#writer
+    if (writer === undefined || writer.status !== 'ready') return { fire: false, draw: 0 }
+    const counter = `${this.key}:fault:${uid}`
+    try {
+      let draw = 0
+      if (rule.probability !== undefined) {
+        const [[, n]] = await writer.multi().incr(`${counter}:matches`).expire(`${counter}:matches`, FAULT_COUNTER_TTL_S).exec() as [[null, number]]
+        draw = drawAt(seed, n)
+        if (draw >= rule.probability) return { fire: false, draw }
+      }
+      if (rule.times !== undefined) {
+        const [[, hits]] = await writer.multi().incr(`${counter}:hits`).expire(`${counter}:hits`, FAULT_COUNTER_TTL_S).exec() as [[null, number]]
+        if (hits > rule.times) return { fire: false, draw }
+      }
+      return { fire: true, draw }
+    } catch (err) {
+      this.#onError(err)
+      return { fire: false, draw: 0 }
+    }
+  }
+
   health (): StateHealth {
     return { mode: 'redis', replica: this.replica, connected: this.#connected && this.#writer?.status === 'ready' && this.#reader?.status === 'ready', applied: this.#applied, lastId: this.#lastId }
   }
@@ -158,7 +189,7 @@ export class RedisChangeLog {
       return
     }
     try {
-      const result = await this.#applier.applyLogged(change)
+      const result = await this.#applier.applyLogged(change, id)
       settle?.resolve(result)
     } catch (err) {
       // Refused here as on every replica: the state did not change anywhere.

@@ -269,3 +269,14 @@ t.test('a subscriber that throws neither undoes the change nor starves the other
   t.equal(res.statusCode, 200)
   t.same(seen, ['clock.moved'])
 })
+
+t.test('drawAt gives the n-th draw of a rule\'s seeded sequence without the ones before', async (t) => {
+  const { drawAt, FaultEngine } = await import('../../src/core/faults.js')
+  const engine = new FaultEngine(0)
+  const { rule } = engine.prepare({ action: { status: 500 }, probability: 0.5, seed: 42 })
+  engine.insert(rule, 42)
+  const local = Array.from({ length: 200 }, () => engine.fire({ vendor: 'concur', method: 'GET', path: '/x' }) !== undefined)
+  const indexed = Array.from({ length: 200 }, (_, i) => drawAt(42, i + 1) < 0.5)
+  t.same(indexed, local)
+  t.ok(local.includes(true) && local.includes(false))
+})

@@ -151,3 +151,33 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
     await eventually(t, 'replica b applies it', async () => (await b.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode === 200)
   })
 })
+
+t.test('fault rules hold for the fleet: times and seeded probability', { skip: !hasRedis && process.env.REQUIRE_REDIS !== '1' ? 'redis-server is not installed' : false }, async (t) => {
+  const redis = await startRedis(t)
+  const fleet = [await replica(t, redis.url, 'f-1'), await replica(t, redis.url, 'f-2'), await replica(t, redis.url, 'f-3')]
+  const jwks = async (app: MockServer) => (await app.inject({ url: '/concur/oauth2/v0/jwks' })).statusCode
+
+  const added = await fleet[0]?.inject({ method: 'POST', url: '/__admin/faults', payload: { match: { vendor: 'concur', path: '/oauth2/v0/jwks' }, action: { status: 503 }, times: 2 } })
+  t.equal(added?.statusCode, 201)
+  for (const app of fleet) await eventually(t, 'every replica has the rule', async () => app.mock.faults.size === 1)
+  // Twelve requests at once, four on each replica.
+  const statuses = await Promise.all(Array.from({ length: 12 }, async (_, i) => await jwks(fleet[i % 3] as MockServer)))
+  t.equal(statuses.filter((s) => s === 503).length, 2, 'times: 2 fires exactly twice across three replicas')
+  t.equal(statuses.filter((s) => s === 200).length, 10)
+  for (const app of fleet) await eventually(t, 'the used-up rule goes away everywhere', async () => app.mock.faults.size === 0)
+
+  // The same seeded rule on one process, and on the fleet with requests spread round-robin.
+  const rule = { match: { vendor: 'concur', path: '/oauth2/v0/jwks' }, action: { status: 500 }, probability: 0.4, seed: 11 }
+  const single = await buildMockServer()
+  t.teardown(async () => { await single.close() })
+  await single.inject({ method: 'POST', url: '/__admin/faults', payload: rule })
+  const expected: number[] = []
+  for (let i = 0; i < 30; i++) expected.push(await jwks(single))
+  t.ok(expected.includes(500) && expected.includes(200), 'the single process draws both outcomes')
+
+  t.equal((await fleet[1]?.inject({ method: 'POST', url: '/__admin/faults', payload: rule }))?.statusCode, 201)
+  for (const app of fleet) await eventually(t, 'every replica has the seeded rule', async () => app.mock.faults.size === 1)
+  const spread: number[] = []
+  for (let i = 0; i < 30; i++) spread.push(await jwks(fleet[i % 3] as MockServer))
+  t.same(spread, expected, 'the fleet draws the same sequence as one process')
+})
