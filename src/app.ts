@@ -99,6 +99,7 @@ export async function buildMockServer (options: MockOptions = {}): Promise<MockS
       url: config.stateUrl,
       key: 'users-api-mock:changes',
       replica: config.replicaId ?? `${hostname()}-${process.pid}`,
+      journalSize: config.journalSize,
       applier: changes,
       onError: (err) => { app.log.warn({ err }, 'shared state (Redis)') }
     })

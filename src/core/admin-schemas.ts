@@ -42,7 +42,8 @@ export const JournalEntrySchema = Type.Object({
   headers: Type.Record(Type.String(), Type.String()),
   body: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'A parsed form or JSON body, credentials redacted' })),
   status: Type.Integer({ description: '0 when a fault dropped the connection' }),
-  durationMs: Type.Number()
+  durationMs: Type.Number(),
+  replica: Type.Optional(Type.String({ description: 'The replica that served it, when replicas share state (ids are per replica)' }))
 })
 export const FaultSchema = Type.Object({
   id: Type.String(),

@@ -161,10 +161,12 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
       const q = request.query
       const since = q.since === undefined ? undefined : Date.parse(q.since)
       if (since !== undefined && Number.isNaN(since)) throw new InvalidQuery('since must be an ISO-8601 date-time')
-      return { requests: journal.list({ ...q, since }) }
+      const filter = { ...q, since }
+      return { requests: app.mock.log !== null ? await app.mock.log.requests(filter) : journal.list(filter) }
     })
     app.delete('/requests', { schema: { summary: 'Clear the request journal', response: { 204: NoContent } } }, async (_request, reply) => {
       journal.clear()
+      await app.mock.log?.clearJournal()
       return await reply.code(204).send(null)
     })
 

@@ -43,6 +43,10 @@ export const controlPlanePlugin = fp(async (app: FastifyInstance, { vendor }: { 
 
   function record (request: FastifyRequest, status: number, durationMs: number): void {
     journal.add(request, source, status, durationMs, clock.now())
+    if (log !== null) {
+      const entry = journal.last()
+      if (entry !== undefined) log.journal(entry)
+    }
   }
 
   /** Carries out a fired fault; true when it answered or dropped the request. */

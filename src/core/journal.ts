@@ -17,6 +17,8 @@ export interface JournalEntry {
   body?: Record<string, unknown>
   status: number
   durationMs: number
+  /** The replica that served it (a fleet sharing state). */
+  replica?: string
 }
 
 export interface JournalFilter {
@@ -125,6 +127,17 @@ export interface JournalRequest {
   mockTenant: string | null
 }
 
+/** Whether `entry` (recorded at `timeMs`) passes `filter`. */
+export function matches (entry: JournalEntry, filter: JournalFilter, timeMs: number): boolean {
+  if (filter.vendor !== undefined && entry.vendor !== filter.vendor) return false
+  if (filter.tenant !== undefined && entry.tenant !== filter.tenant) return false
+  if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
+  if (filter.path !== undefined && entry.path !== filter.path) return false
+  if (filter.status !== undefined && entry.status !== filter.status) return false
+  if (filter.since !== undefined && timeMs < filter.since) return false
+  return true
+}
+
 /**
  * A fixed ring of slots stored column by column in arrays made once, so recording a request
  * allocates next to nothing: numbers go into typed arrays, strings are references (interned, or
@@ -213,6 +226,13 @@ export class Journal {
     this.#count = Math.min(this.#count + 1, this.size)
   }
 
+  /** The entry recorded last, or undefined when the journal is off or empty. */
+  last (): JournalEntry | undefined {
+    if (this.#count === 0) return undefined
+    const i = (this.#next - 1 + this.size) % this.size
+    return this.#entry[i] ?? (this.#entry[i] = this.#materialize(i))
+  }
+
   clear (): void {
     this.#body.fill(undefined)
     this.#entry.fill(undefined)
@@ -231,13 +251,7 @@ export class Journal {
     for (let k = 1; k <= this.#count && out.length < limit; k++) {
       const i = (this.#next - k + this.size) % this.size
       const entry = this.#entry[i] ?? (this.#entry[i] = this.#materialize(i))
-      if (filter.vendor !== undefined && entry.vendor !== filter.vendor) continue
-      if (filter.tenant !== undefined && entry.tenant !== filter.tenant) continue
-      if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) continue
-      if (filter.path !== undefined && entry.path !== filter.path) continue
-      if (filter.status !== undefined && entry.status !== filter.status) continue
-      if (filter.since !== undefined && (this.#time[i] as number) < filter.since) continue
-      out.push(entry)
+      if (matches(entry, filter, this.#time[i] as number)) out.push(entry)
     }
     return out
   }

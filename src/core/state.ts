@@ -15,6 +15,10 @@ import { Redis } from 'ioredis'
 import type { Change } from './changes.js'
 import { StateUnavailable } from './errors.js'
 import { drawAt, type FleetClaim } from './faults.js'
+import { matches, type JournalEntry, type JournalFilter } from './journal.js'
+
+/** Journal entries wait this long to travel to Redis together (one pipeline per batch). */
+const JOURNAL_FLUSH_MS = 5
 
 /** How many entries one read returns while catching up. */
 const BATCH = 500
@@ -60,8 +64,13 @@ export class RedisChangeLog {
   /** Outcomes of this replica's entries that the reader applied before the writer's XADD answer arrived. */
   readonly #early = new Map<string, { ok: boolean, value: unknown }>()
 
-  constructor (options: { url: string, key: string, replica: string, applier: ChangeApplier, onError: (err: unknown) => void }) {
+  readonly #journalSize: number
+  #journalBatch: string[] = []
+  #journalTimer: NodeJS.Timeout | undefined
+
+  constructor (options: { url: string, key: string, replica: string, journalSize: number, applier: ChangeApplier, onError: (err: unknown) => void }) {
     this.#url = options.url
+    this.#journalSize = options.journalSize
     this.key = options.key
     this.replica = options.replica
     this.#applier = options.applier
@@ -99,9 +108,10 @@ export class RedisChangeLog {
     const applied = early !== undefined
       ? (early.ok ? Promise.resolve(early.value) : Promise.reject(early.value))
       : new Promise<unknown>((resolve, reject) => { this.#pending.set(appended, { resolve, reject }) })
-    // A reset makes everything before it irrelevant: trim it, so a replica that starts replays little.
+    // A reset makes everything before it irrelevant: trim it, so a replica that starts replays
+    // little, and empty the fleet's journal as reset empties each replica's.
     if (change.kind === 'reset') {
-      applied.then(async () => await writer.xtrim(this.key, 'MINID', appended), () => undefined).catch((err: unknown) => { this.#onError(err) })
+      applied.then(async () => await writer.multi().xtrim(this.key, 'MINID', appended).del(this.#journalKey).exec(), () => undefined).catch((err: unknown) => { this.#onError(err) })
     }
     return await applied
   }
@@ -131,6 +141,55 @@ export class RedisChangeLog {
       this.#onError(err)
       return { fire: false, draw: 0 }
     }
+  }
+
+  get #journalKey (): string {
+    return `${this.key}:journal`
+  }
+
+  /** Records a journal entry for the fleet: batched, appended to a stream capped near JOURNAL_SIZE. */
+  journal (entry: JournalEntry): void {
+    this.#journalBatch.push(JSON.stringify({ ...entry, replica: this.replica }))
+    this.#journalTimer ??= setTimeout(() => { this.#flushJournal().catch((err: unknown) => { this.#onError(err) }) }, JOURNAL_FLUSH_MS)
+  }
+
+  async #flushJournal (): Promise<void> {
+    clearTimeout(this.#journalTimer)
+    this.#journalTimer = undefined
+    const batch = this.#journalBatch
+    this.#journalBatch = []
+    const writer = this.#writer
+    if (batch.length === 0 || writer === undefined || writer.status !== 'ready') return
+    const pipeline = writer.pipeline()
+    for (const json of batch) pipeline.xadd(this.#journalKey, 'MAXLEN', '~', this.#journalSize, '*', 'entry', json)
+    try {
+      await pipeline.exec()
+    } catch (err) {
+      this.#onError(err)
+    }
+  }
+
+  /** The fleet's journal, newest first (this replica's pending entries sent first). */
+  async requests (filter: JournalFilter): Promise<JournalEntry[]> {
+    await this.#flushJournal()
+    const writer = this.#writer
+    if (writer === undefined || writer.status !== 'ready') throw new StateUnavailable('the shared state store (Redis) is unreachable, and with it the fleet\'s journal')
+    const raw = await writer.xrevrange(this.#journalKey, '+', '-', 'COUNT', this.#journalSize)
+    const out: JournalEntry[] = []
+    const limit = filter.limit ?? this.#journalSize
+    for (const [, fields] of raw) {
+      if (out.length >= limit) break
+      const entry = JSON.parse(fields[1] ?? '{}') as JournalEntry
+      if (matches(entry, filter, Date.parse(entry.time))) out.push(entry)
+    }
+    return out
+  }
+
+  async clearJournal (): Promise<void> {
+    this.#journalBatch = []
+    const writer = this.#writer
+    if (writer === undefined || writer.status !== 'ready') throw new StateUnavailable('the shared state store (Redis) is unreachable')
+    await writer.del(this.#journalKey)
   }
 
   health (): StateHealth {
@@ -198,6 +257,7 @@ export class RedisChangeLog {
   }
 
   async close (): Promise<void> {
+    await this.#flushJournal()
     this.#closing = true
     for (const { reject } of this.#pending.values()) reject(new StateUnavailable('the mock is shutting down'))
     this.#pending.clear()

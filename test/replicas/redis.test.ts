@@ -135,6 +135,29 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
   const d = await replica(t, redis.url, 'replica-d')
   t.equal((await d.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 404, 'a replica started after the reset replays only the reset')
 
+  t.test('the journal shows the fleet\'s traffic, each entry naming its replica', async (t) => {
+    t.equal((await d.inject({ method: 'DELETE', url: '/__admin/requests' })).statusCode, 204)
+    await a.inject({ url: '/concur/oauth2/v0/jwks' })
+    await b.inject({ url: '/concur/users/?limit=1' })
+    await c.inject({ url: '/ispring/users', headers: { 'x-auth-password': 'not-this' } })
+    type Listed = Array<{ replica: string, vendor: string, path: string, status: number, headers: Record<string, string> }>
+    let entries: Listed = []
+    // Each replica sends its entries in batches a few ms apart.
+    await eventually(t, 'the three requests reach the fleet journal', async () => {
+      const listed = await d.inject({ url: '/__admin/requests' })
+      entries = (listed.json() as { requests: Listed }).requests
+      return listed.statusCode === 200 && entries.length === 3
+    })
+    t.same(entries.map((e) => [e.replica, e.vendor, e.path, e.status]), [
+      ['replica-c', 'ispring', '/users', 401],
+      ['replica-b', 'concur', '/users/', 401],
+      ['replica-a', 'concur', '/oauth2/v0/jwks', 200]
+    ], 'newest first, from every replica')
+    t.equal(entries[0]?.headers['x-auth-password'], '[redacted]', 'redacted before it leaves the replica')
+    const filtered = (await a.inject({ url: '/__admin/requests?vendor=concur&limit=1' })).json() as { requests: Array<{ replica: string }> }
+    t.same(filtered.requests.map((e) => e.replica), ['replica-b'], 'filters and limit apply to the fleet\'s journal')
+  })
+
   t.test('Redis down: reads served, writes 503, /health degraded; caught up when it returns', async (t) => {
     await redis.stop()
     await eventually(t, '/health reports the degradation', async () => (await a.inject({ url: '/health' })).json().status === 'degraded')
