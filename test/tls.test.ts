@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -128,6 +128,18 @@ t.test('the local CA is kept in the state directory and reused', async (t) => {
   const cert = new X509Certificate(later.cert)
   t.ok(cert.checkIssued(new X509Certificate(first.caPem as string)), 'still issued by the same CA')
   t.match(cert.subjectAltName, /IP Address:127\.0\.0\.1/)
+})
+
+t.test('replicas starting together on one state directory share one CA', async (t) => {
+  const dir = stateDir(t)
+  const names = certificateNames(['*.api.concursolutions.com'])
+  const made = await Promise.all(Array.from({ length: 4 }, async () => await localCertificates(dir, names)))
+  const cas = new Set(made.map((m) => m.caPem))
+  t.equal(cas.size, 1, 'one CA for all four')
+  const ca = new X509Certificate(made[0]?.caPem as string)
+  for (const m of made) t.ok(new X509Certificate(m.cert).verify(ca.publicKey), 'each server certificate is signed by it')
+  t.equal(readFileSync(join(dir, 'ca.pem'), 'utf8'), made[0]?.caPem)
+  t.same(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left')
 })
 
 t.test('the listener names every vendor host and survives a restart with the same CA', async (t) => {

@@ -5,12 +5,12 @@
  *
  * On first use a local certificate authority and a server certificate (localhost, 127.0.0.1,
  * ::1 and every vendor's host names) are written to a state directory, so the CA survives
- * restarts and only needs trusting once; the server certificate is made again when it nears
+ * restarts and only needs trusting once (replicas that share the directory share the CA); the server certificate is made again when it nears
  * expiry or the host list changes. A certificate the user brings (`tlsCert` / `tlsKey`) is used
  * as it is. Certificates come from `selfsigned` (on @peculiar/x509), not hand-built ASN.1.
  */
 import { randomBytes, X509Certificate } from 'node:crypto'
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -74,6 +74,14 @@ function usable (certPem: string | undefined, keyPem: string | undefined, ca: X5
   }
 }
 
+/** The CA's key and certificate, kept together in one file (so they are created in one step). */
+function caPair (text: string | undefined): { key: string, cert: string } | undefined {
+  const blocks = text?.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? []
+  const key = blocks.find((b) => b.includes('PRIVATE KEY-----'))
+  const cert = blocks.find((b) => b.startsWith('-----BEGIN CERTIFICATE-----'))
+  return key === undefined || cert === undefined ? undefined : { key: `${key}\n`, cert: `${cert}\n` }
+}
+
 const EC = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' } as const
 
 /**
@@ -91,11 +99,10 @@ export async function localCertificates (stateDir: string, names: readonly strin
     cert: join(stateDir, 'server.pem'),
     key: join(stateDir, 'server-key.pem')
   }
-  let caPem = readIfPresent(files.ca)
-  let caKey = readIfPresent(files.caKey)
-  if (caPem === undefined || caKey === undefined) {
+  let pair = caPair(readIfPresent(files.caKey))
+  if (pair === undefined) {
     // A CA of its own name per state directory: clients that trust two mocks' CAs never mix them up.
-    const ca = await selfsigned.generate([{ name: 'commonName', value: `users-api-mock local CA ${randomBytes(4).toString('hex')}` }, { name: 'organizationName', value: 'users-api-mock' }], {
+    const made = await selfsigned.generate([{ name: 'commonName', value: `users-api-mock local CA ${randomBytes(4).toString('hex')}` }, { name: 'organizationName', value: 'users-api-mock' }], {
       ...EC,
       notBeforeDate: new Date(nowMs - DAY_MS),
       notAfterDate: new Date(nowMs + CA_DAYS * DAY_MS),
@@ -104,11 +111,22 @@ export async function localCertificates (stateDir: string, names: readonly strin
         { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }
       ]
     })
-    caPem = ca.cert
-    caKey = ca.private
-    writeAtomically(files.caKey, caKey, 0o600)
-    writeAtomically(files.ca, caPem, 0o644)
+    // Replicas sharing a state directory may start together: the first CA linked in wins, and
+    // every other replica uses it (a link, unlike a rename, fails when the name exists).
+    const temporary = `${files.caKey}.${process.pid}.tmp`
+    writeFileSync(temporary, `${made.private.trim()}\n${made.cert.trim()}\n`, { mode: 0o600 })
+    try {
+      linkSync(temporary, files.caKey)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    } finally {
+      unlinkSync(temporary)
+    }
+    pair = caPair(readIfPresent(files.caKey))
+    if (pair === undefined) throw new Error(`${files.caKey} holds no CA key and certificate; remove it to make a new CA`)
   }
+  const { key: caKey, cert: caPem } = pair
+  if (readIfPresent(files.ca) !== caPem) writeAtomically(files.ca, caPem, 0o644)
   const ca = new X509Certificate(caPem)
   let cert = readIfPresent(files.cert)
   let key = readIfPresent(files.key)
