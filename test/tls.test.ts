@@ -142,6 +142,19 @@ t.test('replicas starting together on one state directory share one CA', async (
   t.same(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left')
 })
 
+t.test('a fleet\'s CA placed in the state directory (read-only, as a mounted Secret) is used', async (t) => {
+  const made = await localCertificates(stateDir(t), ['localhost'])
+  const dir = stateDir(t)
+  const source = join(dir, '..', `${dir.split('/').pop() as string}-source`)
+  const fleet = await localCertificates(source, ['localhost'])
+  t.teardown(() => { rmSync(source, { recursive: true, force: true }) })
+  writeFileSync(join(dir, 'ca-key.pem'), readFileSync(join(source, 'ca-key.pem')), { mode: 0o400 })
+  const used = await localCertificates(dir, ['localhost'])
+  t.equal(used.caPem, fleet.caPem, 'the given CA, not a new one')
+  t.not(used.caPem, made.caPem)
+  t.ok(new X509Certificate(used.cert).verify(new X509Certificate(fleet.caPem as string).publicKey))
+})
+
 t.test('the listener names every vendor host and survives a restart with the same CA', async (t) => {
   const dir = stateDir(t)
   const first = await listening(t, { stateDir: dir })
