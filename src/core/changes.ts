@@ -237,7 +237,7 @@ export class Changes {
         return undefined
       }
       case 'reset':
-        store.reset()
+        store.reset(c.at)
         pages.clear()
         journal.clear()
         faults.clear()

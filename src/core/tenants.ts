@@ -90,6 +90,12 @@ export interface Tenant<D = unknown> {
   name: string
   source: string
   data: D
+  /**
+   * The mock time the change that made this instance of the tenant was stamped with (0 for the
+   * fixture files loaded at start): the same on every replica, and different for a tenant of the
+   * same id made again, so stateless credentials that carry it die with their instance.
+   */
+  epoch: number
 }
 
 interface RawFixture { source: string, content: unknown }
@@ -174,16 +180,17 @@ export class TenantStore {
   }
 
   /** Back to the fixture files: run-time tenants and every change to loaded ones are dropped. */
-  reset (): void {
-    this.#loadAll(this.#fixtures)
+  /** Back to the fixture files; `at` is the reset's time, the new instances' epoch. */
+  reset (at = 0): void {
+    this.#loadAll(this.#fixtures, at)
   }
 
-  #loadAll (raws: RawFixture[]): void {
+  #loadAll (raws: RawFixture[], epoch = 0): void {
     const built: Tenant[] = []
     const issues: FixtureIssue[] = []
     for (const raw of raws) {
       try {
-        built.push(this.build(raw.content, raw.source))
+        built.push(this.build(raw.content, raw.source, undefined, epoch))
       } catch (err) {
         if (!(err instanceof FixtureError)) throw err
         issues.push(...err.issues)
@@ -226,7 +233,7 @@ export class TenantStore {
   }
 
   /** Validates a fixture (file content or admin request body) and builds its tenant, unstored. */
-  build (content: unknown, source: string, ctx?: BuildContext): Tenant {
+  build (content: unknown, source: string, ctx?: BuildContext, epoch = ctx?.clock.now() ?? 0): Tenant {
     const vendor = (content !== null && typeof content === 'object' && !Array.isArray(content))
       ? (content as Record<string, unknown>).vendor
       : undefined
@@ -252,7 +259,7 @@ export class TenantStore {
     try {
       const data = entry.kind.build(content, ctx ?? { clock: this.#clock, source })
       const c = content as { id: string, name: string }
-      return { vendor: vendor as string, id: c.id, name: c.name, source, data }
+      return { vendor: vendor as string, id: c.id, name: c.name, source, data, epoch }
     } catch (err) {
       if (err instanceof FixtureProblem) throw new FixtureError([{ source, path: jsonPath(err.path), message: err.message }])
       throw err

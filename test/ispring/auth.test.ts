@@ -1,5 +1,4 @@
 import t from 'tap'
-import type { IspringAccount } from '../../src/vendors/ispring/account.js'
 import {
   adminCall, advanceClock, build, pinClock, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, ispringTokenRequest, JSON_ACCEPT, legacyHeaders
 } from '../helper.js'
@@ -155,14 +154,19 @@ t.test('tokens die with their tenant (reset, delete)', async (t) => {
   t.equal((await ispringGet(app, '/users', { authorization: again })).statusCode, 401, 'after a delete')
 })
 
-t.test('expired tokens are pruned when new ones are issued', async (t) => {
-  const app = await build(t)
-  const account = app.mock.store.get<IspringAccount>('ispring', 'demo')?.data as IspringAccount
-  for (let i = 0; i < 5; i++) await ispringToken(app)
-  t.equal(account.tokens.size, 5)
-  await advanceClock(app, 1800)
-  await ispringToken(app)
-  t.equal(account.tokens.size, 1)
+t.test('tokens are stateless: any app sharing the SECRET accepts them, nothing else does', async (t) => {
+  const issuer = await build(t, { secret: 'shared-secret-1' })
+  const peer = await build(t, { secret: 'shared-secret-1' })
+  const stranger = await build(t, { secret: 'another-secret' })
+  const token = await ispringToken(issuer)
+  t.match(token, /^[A-Za-z0-9_-]{43}$/)
+  t.equal((await ispringGet(peer, '/users?pageSize=1', { authorization: token })).statusCode, 200, 'another replica with the same SECRET accepts it')
+  t.equal((await ispringGet(stranger, '/users?pageSize=1', { authorization: token })).statusCode, 401, 'a mock with another SECRET does not')
+  t.not(await ispringToken(issuer), token, 'each token is new')
+  const tampered = token.slice(0, 10) + (token[10] === 'A' ? 'B' : 'A') + token.slice(11)
+  t.equal((await ispringGet(issuer, '/users?pageSize=1', { authorization: tampered })).statusCode, 401, 'an edited token is refused')
+  await advanceClock(peer, 1800)
+  t.equal((await ispringGet(peer, '/users?pageSize=1', { authorization: token })).statusCode, 401, 'expiry is checked on the clock of the replica asked')
 })
 
 t.test('legacy X-Auth headers', async (t) => {

@@ -1,6 +1,6 @@
 /**
  * An iSpring Learn account as the mock holds it, and its tenant kind: the records (model.ts) in
- * a Directory with their indexes, the API clients and the access tokens issued to them.
+ * a Directory with their indexes and the API clients (access tokens are stateless: auth.ts).
  * Generated records of fixture files are made on first use, so start-up stays fast; those of
  * tenants created at run time are made ahead, in slices (`prepare`). The tenant kind loads
  * fixtures and applies the user changes of the change path.
@@ -18,8 +18,6 @@ import { SCOPED_ROLES } from './permissions.js'
 import { IspringTenantFileSchema, IspringUserFixtureSchema, IspringUserPatchSchema, type IspringTenantFile, type IspringUserFixture } from './schemas.js'
 
 type Path = Array<string | number>
-
-export interface AccessToken { userId: string, expiresAt: number }
 
 export const REFERENCE_DAY = REFERENCE_DATE.toISOString().slice(0, 10)
 
@@ -50,8 +48,6 @@ export class IspringAccount {
   readonly accountUrl: string
   /** Lower-case client id → client. */
   readonly apiClients: Map<string, ApiClient>
-  /** Issued access tokens, in issue order. */
-  readonly tokens = new Map<string, AccessToken>()
   readonly customRoleIds: ReadonlySet<string>
   readonly #fixture: IspringTenantFile
   #directory: Directory | undefined
@@ -91,19 +87,6 @@ export class IspringAccount {
   handWrittenUsers (): Array<Pick<IspringUser, 'userId' | 'login' | 'email' | 'password' | 'role' | 'state'>> {
     if (this.#directory === undefined) return (this.#fixture.users ?? []).map((u) => userFromFixture(u, REFERENCE_DAY))
     return this.#directory.users.filter((u) => !u.generated)
-  }
-
-  /**
-   * Records a new token and drops expired ones (issue order is expiry order). There is no cap on
-   * live tokens: a token is never refused before its 1800 s are up, however many were issued
-   * since; memory is bounded by the tokens issued within one lifetime.
-   */
-  addToken (token: string, entry: AccessToken, now: number): void {
-    for (const [t, e] of this.tokens) {
-      if (e.expiresAt > now) break
-      this.tokens.delete(t)
-    }
-    this.tokens.set(token, entry)
   }
 }
 

@@ -4,8 +4,14 @@
  * `X-Auth-Account-Url` / `X-Auth-Email` / `X-Auth-Password` headers. Each API client acts as one
  * user of its account, so both ways end in a user whose role and scope govern the request.
  * https://ispringhelpdocs.com/display/ispringlearn/Access+Token
+ *
+ * Access tokens are stateless: HMAC-signed (with SECRET) and carrying the account, its instance
+ * epoch, the client, the user it acts as and the expiry, so any replica accepts any replica's
+ * token. They die with their data: an expired token, a deleted or re-created account (another
+ * epoch), a client removed or a user no longer active is a 401.
  */
 import { randomBytes } from 'node:crypto'
+import { fromBase64UrlStrict, hmac, sameBytes, toBase64Url } from '../../core/encoding.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hostName, isHostRouted } from '../../core/routing.js'
 import type { Caller as CoreCaller } from '../../core/context.js'
@@ -35,6 +41,19 @@ export interface Caller extends CoreCaller {
 
 interface Authenticated { tenant: Tenant<IspringAccount>, user: IspringUser }
 
+/**
+ * An access token is 32 bytes, 43 base64url characters as the vendor's: 22 bytes of claims
+ * (account and client as 4-byte keyed hashes, the account's epoch and the expiry in mock ms as
+ * 6 bytes each, a 2-byte nonce), masked, then a 10-byte MAC of them. The acting user is the
+ * client's own (`actsAs`), looked up at each request.
+ */
+const CLAIM_BYTES = 22
+const MAC_BYTES = 10
+/** Remembered token claims and id hashes, each map emptied when it reaches this size. */
+const MEMO_SIZE = 10_000
+
+interface TokenClaims { account: number, epoch: number, client: number, expiresAt: number }
+
 /** The caller the `authenticated` hook found (only on routes that run it). */
 export const callerOf = (request: FastifyRequest): Caller => request.caller as Caller
 
@@ -51,22 +70,83 @@ function formValue (form: Record<string, unknown>, name: string): string | undef
 
 export class IspringAuth {
   readonly #app: FastifyInstance
-  /** Token → its account's tenant; the account's own token map stays the source of truth. */
-  readonly #index = new Map<string, Tenant<IspringAccount>>()
+  readonly #key: string
+  readonly #shorts = new Map<string, number>()
+  readonly #verified = new Map<string, TokenClaims>()
+  #accountsVersion = -1
+  #accounts = new Map<number, Tenant<IspringAccount>>()
   #clientsVersion = -1
   #clients = new Map<string, Tenant<IspringAccount>[]>()
 
   constructor (app: FastifyInstance) {
     this.#app = app
+    this.#key = hmac(app.mock.config.secret, 'ispring-access-token').toString('base64')
+  }
+
+  /** A 4-byte keyed hash naming an account or a client inside a token (remembered: ids are few). */
+  #short (kind: string, id: string): number {
+    const name = `${kind}\0${id}`
+    let hash = this.#shorts.get(name)
+    if (hash === undefined) {
+      if (this.#shorts.size >= MEMO_SIZE) this.#shorts.clear()
+      hash = hmac(this.#key, kind, id).readUInt32BE(0)
+      this.#shorts.set(name, hash)
+    }
+    return hash
+  }
+
+  /** The claims masked with a pad drawn from their MAC, so tokens look random (a SIV-style construction). */
+  #mask (claims: Buffer, mac: Buffer): Buffer {
+    const pad = hmac(this.#key, 'pad', mac.toString('base64'))
+    const out = Buffer.alloc(CLAIM_BYTES)
+    for (let i = 0; i < CLAIM_BYTES; i++) out[i] = (claims[i] as number) ^ (pad[i] as number)
+    return out
+  }
+
+  #issue (tenant: Tenant<IspringAccount>, clientId: string, expiresAt: number): string {
+    const claims = Buffer.alloc(CLAIM_BYTES)
+    claims.writeUInt32BE(this.#short('account', tenant.id), 0)
+    claims.writeUIntBE(tenant.epoch, 4, 6)
+    claims.writeUInt32BE(this.#short('client', clientId), 10)
+    claims.writeUIntBE(expiresAt, 14, 6)
+    randomBytes(2).copy(claims, 20)
+    const mac = hmac(this.#key, 'mac', claims.toString('base64')).subarray(0, MAC_BYTES)
+    return toBase64Url(Buffer.concat([this.#mask(claims, mac), mac]))
+  }
+
+  /** The claims of a token this mock (or a replica sharing its SECRET) issued, or undefined; a token's claims never change, so they are remembered. */
+  #claims (token: string): TokenClaims | undefined {
+    const known = this.#verified.get(token)
+    if (known !== undefined) return known
+    const claims = this.#verify(token)
+    if (claims !== undefined) {
+      if (this.#verified.size >= MEMO_SIZE) this.#verified.clear()
+      this.#verified.set(token, claims)
+    }
+    return claims
+  }
+
+  #verify (token: string): TokenClaims | undefined {
+    if (token.length !== 43) return undefined
+    const bytes = fromBase64UrlStrict(token)
+    if (bytes?.length !== CLAIM_BYTES + MAC_BYTES) return undefined
+    const mac = bytes.subarray(CLAIM_BYTES)
+    const claims = this.#mask(bytes.subarray(0, CLAIM_BYTES), mac)
+    if (!sameBytes(mac, hmac(this.#key, 'mac', claims.toString('base64')).subarray(0, MAC_BYTES))) return undefined
+    return { account: claims.readUInt32BE(0), epoch: claims.readUIntBE(4, 6), client: claims.readUInt32BE(10), expiresAt: claims.readUIntBE(14, 6) }
+  }
+
+  /** The account a token's hash names, among the current accounts. */
+  #accountOf (hash: number): Tenant<IspringAccount> | undefined {
+    if (this.#accountsVersion !== this.#store.version) {
+      this.#accounts = new Map(this.#store.list<IspringAccount>(VENDOR).map((t) => [this.#short('account', t.id), t]))
+      this.#accountsVersion = this.#store.version
+    }
+    return this.#accounts.get(hash)
   }
 
   get #store () { return this.#app.mock.store }
   get #clock () { return this.#app.mock.clock }
-
-  /** The tenant is still the one the store serves (not reset, deleted or replaced). */
-  #current (tenant: Tenant<IspringAccount>): boolean {
-    return this.#store.get(VENDOR, tenant.id) === tenant
-  }
 
   /** X-Auth-Account-Url's account: undefined without the header, null when it names none. */
   #headerAccount (request: FastifyRequest): Tenant<IspringAccount> | undefined | null {
@@ -100,13 +180,14 @@ export class IspringAuth {
     const authorization = header(request, 'authorization')
     if (authorization !== undefined) {
       const match = /^(?:bearer\s+)?(\S+)$/i.exec(authorization)
-      const token = match?.[1] as string
-      const tenant = match === null ? undefined : this.#index.get(token)
-      if (tenant === undefined || !this.#current(tenant)) return undefined
-      const entry = tenant.data.tokens.get(token)
-      if (entry === undefined || entry.expiresAt <= this.#clock.now()) return undefined
+      const claims = match === null ? undefined : this.#claims(match[1] as string)
+      if (claims === undefined || claims.expiresAt <= this.#clock.now()) return undefined
+      const tenant = this.#accountOf(claims.account)
+      if (tenant === undefined || tenant.epoch !== claims.epoch) return undefined
+      const client = [...tenant.data.apiClients.keys()].find((id) => this.#short('client', id) === claims.client)
+      if (client === undefined) return undefined
       if (this.#namesOther(request, tenant)) return undefined
-      const user = this.#activeUser(tenant, entry.userId)
+      const user = this.#activeUser(tenant, (tenant.data.apiClients.get(client) as { actsAs: string }).actsAs)
       return user === undefined ? undefined : { tenant, user }
     }
     const tenant = this.#headerAccount(request)
@@ -174,21 +255,9 @@ export class IspringAuth {
     const user = client === undefined ? undefined : this.#activeUser(tenant, client.actsAs)
     if (user === undefined) return sendError(request, reply, 401)
 
-    const now = this.#clock.now()
-    const token = randomBytes(32).toString('base64url')
-    tenant.data.addToken(token, { userId: user.userId, expiresAt: now + TOKEN_SECONDS * 1000 }, now)
-    this.#pruneIndex(now)
-    this.#index.set(token, tenant)
+    const expiresAt = this.#clock.now() + TOKEN_SECONDS * 1000
+    const token = this.#issue(tenant, (clientId as string).toLowerCase(), expiresAt)
     const format = formatOf(request)
     return sendFormatted(reply, 200, format, responseBody(format, { access_token: token, expires_in: TOKEN_SECONDS, token_type: 'bearer' }))
-  }
-
-  /** Drops index entries from the oldest on while they are dead (expired, tenant gone); live ones are never dropped. */
-  #pruneIndex (now: number): void {
-    for (const [token, tenant] of this.#index) {
-      const entry = tenant.data.tokens.get(token)
-      if (entry !== undefined && entry.expiresAt > now && this.#current(tenant)) break
-      this.#index.delete(token)
-    }
   }
 }
