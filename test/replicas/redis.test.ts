@@ -6,78 +6,17 @@
  * replicas catch up when it returns. `.ci/run` installs redis-server and sets REQUIRE_REDIS=1;
  * elsewhere the test is skipped when redis-server is missing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { buildMockServer, type MockOptions, type MockServer } from '../../src/index.js'
 import { ConfigError, resolveConfig } from '../../src/config.js'
 import { concurCompanyFixture } from '../helper.js'
-
-const SECRET = 'a-fleet-secret-for-tests'
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-interface RedisProcess { url: string, stop: () => Promise<void>, start: () => Promise<void> }
-
-/** redis-server on a free loopback port, append-only file in a temporary directory (so a restart keeps the stream). */
-async function startRedis (t: Test): Promise<RedisProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'users-api-mock-redis-'))
-  const port = await freePort()
-  let child: ChildProcess | undefined
-  const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir, '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    child = proc
-    await new Promise<void>((resolve, reject) => {
-      let out = ''
-      proc.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes('Ready to accept connections')) resolve()
-      })
-      proc.on('exit', (code) => { reject(new Error(`redis-server exited ${code}: ${out}`)) })
-    })
-  }
-  const stop = async (): Promise<void> => {
-    const proc = child
-    child = undefined
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((resolve) => proc.on('exit', resolve))
-    proc.kill('SIGKILL')
-    await exited
-  }
-  await start()
-  t.teardown(async () => {
-    await stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return { url: `redis://127.0.0.1:${port}/0`, stop, start }
-}
+import { eventually, hasRedis, SECRET, startRedis } from './support.js'
 
 async function replica (t: Test, url: string, name: string, options: MockOptions = {}): Promise<MockServer> {
   const app = await buildMockServer({ stateUrl: url, secret: SECRET, replicaId: name, ...options })
   t.teardown(async () => { await app.close() })
   return app
-}
-
-/** Polls `check` until it is true; returns the ms it took (fails the test after `limitMs`). */
-async function eventually (t: Test, what: string, check: () => Promise<boolean>, limitMs = 5000): Promise<number> {
-  const started = performance.now()
-  while (performance.now() - started < limitMs) {
-    if (await check()) return performance.now() - started
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
-  t.fail(`${what}: not within ${limitMs} ms`)
-  return limitMs
 }
 
 const company = concurCompanyFixture('fleet-co', 0xf1ee7, {
@@ -116,6 +55,25 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
   t.equal(refused.statusCode, 409, 'a change refused when applied is refused on every replica, and its writer hears why')
   t.equal(refused.json().code, 'MOCK_TENANT_CONFLICT')
   t.comment(`apply delay on the other replica (ms): ${delays.map((d) => d.toFixed(1)).join(', ')}`)
+
+  // Propagation: from the start of a write on one replica until the other has applied it
+  // (both in this process, so the other's read of the stream often wins the race with the answer).
+  const applied = new Map<number, number>()
+  const stop = b.mock.changes.subscribe((change) => { if (change.kind === 'clock.moved') applied.set((change as { offsetMs: number }).offsetMs, performance.now()) })
+  const lags: number[] = []
+  for (let i = 1; i <= 200; i++) {
+    const before = a.mock.clock.offsetMs
+    const started = performance.now()
+    await a.inject({ method: 'POST', url: '/__admin/clock', payload: { advanceSeconds: 1 } })
+    const offset = before + 1000
+    await eventually(t, `change ${i} reaches replica b`, async () => applied.has(offset))
+    lags.push((applied.get(offset) as number) - started)
+  }
+  stop()
+  lags.sort((x, y) => x - y)
+  const quantile = (q: number): number => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] as number
+  t.comment(`write start to applied on the other replica, 200 changes: p50 ${quantile(0.5).toFixed(2)} ms, p99 ${quantile(0.99).toFixed(2)} ms, max ${(lags.at(-1) as number).toFixed(2)} ms`)
+  t.ok(quantile(0.99) < 1000, 'every change reached the other replica')
 
   const health = (await a.inject({ url: '/health' })).json()
   t.match(health, { status: 'ok', state: { mode: 'redis', replica: 'replica-a', connected: true } })
