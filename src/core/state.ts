@@ -83,7 +83,7 @@ export class RedisChangeLog {
     this.#writer = new Redis(this.#url, { ...options, connectionName: `${this.replica}:writer` })
     this.#reader = new Redis(this.#url, { ...options, connectionName: `${this.replica}:reader` })
     for (const connection of [this.#writer, this.#reader]) {
-      connection.on('error', (err) => { if (!this.#closing) this.#onError(err) })
+      connection.on('error', (err) => { this.#report(err) })
     }
     await Promise.all([this.#writer.connect(), this.#reader.connect()])
     await this.#catchUp()
@@ -196,6 +196,17 @@ export class RedisChangeLog {
     return { mode: 'redis', replica: this.replica, connected: this.#connected && this.#writer?.status === 'ready' && this.#reader?.status === 'ready', applied: this.#applied, lastId: this.#lastId }
   }
 
+  #lastReport = 0
+
+  /** Passes on Redis errors, at most one per 10 s: a Redis that is down fails every reconnect attempt. */
+  #report (err: unknown): void {
+    if (this.#closing) return
+    const now = Date.now()
+    if (now - this.#lastReport < 10_000) return
+    this.#lastReport = now
+    this.#onError(err)
+  }
+
   /** Reads what is already in the stream, in batches, without blocking. */
   async #catchUp (): Promise<void> {
     const reader = this.#reader as Redis
@@ -219,7 +230,7 @@ export class RedisChangeLog {
       } catch (err) {
         if (this.#closing) return
         this.#connected = false
-        this.#onError(err)
+        this.#report(err)
         // ioredis reconnects on its own; wait for it rather than spin.
         await new Promise<void>((resolve) => {
           if (reader.status === 'ready') setTimeout(resolve, 100)
