@@ -176,6 +176,41 @@ t.test('refresh grant returns a working access token and extends the refresh exp
   t.same(late.json(), err('invalid_grant', 108, 'bad or expired refresh token'), 'an expired refresh token is refused')
 })
 
+t.test('a session is opened and continued through the change path, so replicas agree on it', async (t) => {
+  const app = await build(t)
+  const seen: Array<{ kind: string, grant?: string }> = []
+  app.mock.changes.subscribe((change) => { seen.push(change as { kind: string, grant?: string }) })
+  const first = await concurToken(app, 'acme')
+  const again = await concurToken(app, 'acme')
+  t.equal(again.refresh_token, first.refresh_token, 'a second password grant continues the open session')
+  t.same(seen.map((c) => [c.kind, c.grant]), [['concur.session.issued', 'password'], ['concur.session.issued', 'password']])
+
+  // A refresh whose change is applied after a revocation (another replica's, say) must not
+  // bring the revoked session back.
+  const tenant = app.mock.store.byKey('concur', CONCUR.companies.acme.companyId) as { id: string, data: { sessions: Map<string, { sid: string }> } }
+  const sid = tenant.data.sessions.get(CONCUR.clientId)?.sid as string
+  await app.mock.changes.submit({ kind: 'tokens.revoked', at: app.mock.clock.now(), vendor: 'concur', tenant: tenant.id, clientId: CONCUR.clientId })
+  const late = await app.mock.changes.submit({
+    kind: 'concur.session.issued',
+    at: app.mock.clock.now(),
+    vendor: 'concur',
+    tenant: tenant.id,
+    grant: 'refresh_token',
+    clientId: CONCUR.clientId,
+    sid,
+    refreshToken: first.refresh_token,
+    refreshExpiresAt: Date.now() + 1000
+  })
+  t.equal(late, undefined, 'the late refresh finds no session to continue')
+  t.equal(tenant.data.sessions.has(CONCUR.clientId), false, 'and opens none')
+  const refused = await concurTokenRequest(app, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: first.refresh_token })
+  t.same(refused.json(), err('invalid_grant', 108, 'bad or expired refresh token'))
+  const fresh = await concurToken(app, 'acme')
+  t.not(fresh.refresh_token, first.refresh_token, 'a new password grant opens a new session')
+
+  t.throws(() => app.mock.changes.apply({ kind: 'concur.session.issued', at: 0, vendor: 'concur', tenant: tenant.id, grant: 'password' }), { code: 'MOCK_INVALID_FIXTURE' }, 'a session change missing its fields is refused')
+})
+
 t.test('access token expiry is exact on the mock clock', async (t) => {
   const app = await build(t)
   await pinClock(app)

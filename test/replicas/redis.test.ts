@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { buildMockServer, type MockOptions, type MockServer } from '../../src/index.js'
 import { ConfigError, resolveConfig } from '../../src/config.js'
-import { concurCompanyFixture } from '../helper.js'
+import { CONCUR, concurCompanyFixture, concurTokenRequest, concurUsers, passwordGrant } from '../helper.js'
 import { eventually, hasRedis, SECRET, startRedis } from './support.js'
 
 async function replica (t: Test, url: string, name: string, options: MockOptions = {}): Promise<MockServer> {
@@ -114,6 +114,21 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
     t.equal(entries[0]?.headers['x-auth-password'], '[redacted]', 'redacted before it leaves the replica')
     const filtered = (await a.inject({ url: '/__admin/requests?vendor=concur&limit=1' })).json() as { requests: Array<{ replica: string }> }
     t.same(filtered.requests.map((e) => e.replica), ['replica-b'], 'filters and limit apply to the fleet\'s journal')
+  })
+
+  t.test('a Concur session opened on one replica is refreshed on another; its revocation holds everywhere', async (t) => {
+    const token = (await concurTokenRequest(a, passwordGrant('acme'))).json()
+    const userList = async (app: MockServer, access: string): Promise<number> => (await concurUsers(app, access)).statusCode
+    await eventually(t, 'replica b knows the session', async () => await userList(b, token.access_token) === 200)
+    const refreshed = await concurTokenRequest(b, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: token.refresh_token })
+    t.equal(refreshed.statusCode, 200, 'the refresh token of replica a works on replica b')
+    t.equal(refreshed.json().refresh_token, token.refresh_token)
+    t.equal(await userList(a, refreshed.json().access_token), 200, "replica b's access token works on replica a")
+    const revoked = await b.inject({ method: 'DELETE', url: '/concur/app-mgmt/v0/connections', headers: { authorization: `Bearer ${token.access_token}` } })
+    t.equal(revoked.statusCode, 200)
+    await eventually(t, 'replica a refuses the revoked token', async () => await userList(a, token.access_token) === 401)
+    const again = await concurTokenRequest(a, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: token.refresh_token })
+    t.equal(again.statusCode, 400, 'and its refresh token')
   })
 
   t.test('Redis down: reads served, writes 503, /health degraded; caught up when it returns', async (t) => {

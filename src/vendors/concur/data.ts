@@ -4,9 +4,9 @@
  * the Get Users filters need, and the per-app session that carries the refresh token and makes
  * revocation possible for stateless JWTs.
  */
-import { randomUUID } from 'node:crypto'
 import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
+import { UnknownChange } from '../../core/errors.js'
 import { FragmentCache } from '../../core/fragments.js'
 import { DirectoryVersion } from '../../core/page-cache.js'
 import { namePools, seededRandom } from '../../core/random.js'
@@ -178,15 +178,39 @@ export class ConcurCompany {
     return this.#directory
   }
 
-  /** The app's current session, opened on first use. */
-  session (clientId: string): Session {
-    let session = this.sessions.get(clientId)
+  /**
+   * Applies a `concur.session.issued` change: a password grant opens the app's session with the
+   * change's random `sid` and refresh token unless one is open (then that one stands), a refresh
+   * grant continues the session named by `sid` and gets nothing once it was revoked or replaced.
+   * Either way the refresh token lives until `refreshExpiresAt`.
+   */
+  issueSession (c: SessionIssued): Session | undefined {
+    let session = this.sessions.get(c.clientId)
+    if (c.grant === 'refresh_token' && session?.sid !== c.sid) return undefined
     if (session === undefined) {
-      session = { clientId, sid: randomUUID(), refreshToken: randomUUID(), refreshExpiresAt: 0 }
-      this.sessions.set(clientId, session)
+      session = { clientId: c.clientId, sid: c.sid, refreshToken: c.refreshToken, refreshExpiresAt: 0 }
+      this.sessions.set(c.clientId, session)
     }
+    session.refreshExpiresAt = c.refreshExpiresAt
     return session
   }
+}
+
+/** The change a token grant makes: replicas must agree on the session's sid and refresh token. */
+// A type, not an interface: it must fit the change path's index signature.
+export type SessionIssued = {
+  kind: 'concur.session.issued'
+  grant: 'password' | 'refresh_token'
+  clientId: string
+  sid: string
+  refreshToken: string
+  refreshExpiresAt: number
+}
+
+function isSessionIssued (c: { kind: string, [key: string]: unknown }): c is SessionIssued & { at: number } {
+  return c.kind === 'concur.session.issued' && (c.grant === 'password' || c.grant === 'refresh_token') &&
+    typeof c.clientId === 'string' && typeof c.sid === 'string' && typeof c.refreshToken === 'string' &&
+    typeof c.refreshExpiresAt === 'number'
 }
 
 function fromFixture (u: ConcurUserFixture): ConcurUser {
@@ -356,6 +380,15 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
   },
   revokeTokens (company, clientId) {
     company.sessions.delete(clientId)
+  },
+  applyChange (company, change) {
+    switch (change.kind) {
+      case 'concur.session.issued':
+        if (!isSessionIssued(change)) throw new FixtureProblem([], 'a session change needs grant, clientId, sid, refreshToken and refreshExpiresAt')
+        return company.issueSession(change)
+      default:
+        throw new UnknownChange(change.kind, 'concur')
+    }
   },
   build (fixture: unknown, _ctx: BuildContext): ConcurCompany {
     const f = fixture as ConcurTenantFile

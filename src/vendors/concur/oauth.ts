@@ -4,12 +4,13 @@
  * `DELETE /app-mgmt/v0/connections`, and the bearer check the REST routes share.
  * https://preview.developer.concur.com/api-reference/authentication/company-auth.html
  */
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Caller } from '../../core/context.js'
 import type { JwtIssuer } from '../../core/jwt.js'
 import { isHostRouted, publicBase } from '../../core/routing.js'
 import type { Tenant } from '../../core/tenants.js'
-import type { ConcurCompany, Session } from './data.js'
+import type { ConcurCompany, Session, SessionIssued } from './data.js'
 import { MOUNT, OAUTH_ERRORS, sendMessageError, sendOAuthError, TOKEN_PATH } from './errors.js'
 import { JwksSchema, MessageErrorSchema, OAuthErrorSchema, RevokedSchema, TokenSuccessSchema } from './schemas.js'
 import { UNSUPPORTED_BODY, type FormBody } from '../../core/form-body.js'
@@ -132,7 +133,8 @@ export class ConcurAuth {
     if (company.disabled) return sendOAuthError(reply, OAUTH_ERRORS.disabled)
     if (!company.clients.has(clientId)) return sendOAuthError(reply, OAUTH_ERRORS.notEnabled)
     if (requestToken.clientId !== clientId) return sendOAuthError(reply, OAUTH_ERRORS.otherClient)
-    return await this.#issue(request, reply, company, company.session(clientId))
+    const open = company.sessions.get(clientId)
+    return await this.#issue(request, reply, tenant as Tenant<ConcurCompany>, 'password', open ?? { clientId, sid: randomUUID(), refreshToken: randomUUID() })
   }
 
   #requestTokenLive (t: { issuedAt: number | undefined, neverExpires: boolean }): boolean {
@@ -149,17 +151,36 @@ export class ConcurAuth {
         const session = tenant.data.sessions.get(clientId)
         if (session?.refreshToken === refreshToken && session.refreshExpiresAt > this.#clock.now()) {
           if (await this.#app.identify(request, reply, tenant.id)) return reply
-          return await this.#issue(request, reply, tenant.data, session)
+          return await this.#issue(request, reply, tenant, 'refresh_token', session)
         }
       }
     }
     return sendOAuthError(reply, OAUTH_ERRORS.badRefreshToken)
   }
 
-  async #issue (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, session: Session): Promise<FastifyReply> {
+  /**
+   * Opens or continues the app's session through the change path (so every replica knows its sid
+   * and refresh token) and answers with fresh tokens. A refresh that lost a race with a revocation
+   * gets the refresh token's refusal.
+   */
+  async #issue (request: FastifyRequest, reply: FastifyReply, tenant: Tenant<ConcurCompany>, grant: SessionIssued['grant'],
+    draft: Pick<Session, 'clientId' | 'sid' | 'refreshToken'>): Promise<FastifyReply> {
     const geo = geolocation(request, this.#app.mock.config.publicUrl)
-    // Whole seconds, like refresh_expires_in: the token is refused from exactly that second on.
-    session.refreshExpiresAt = (this.#clock.nowSeconds() + REFRESH_TOKEN_SECONDS) * 1000
+    const change: SessionIssued & { vendor: string, tenant: string, at: number } = {
+      kind: 'concur.session.issued',
+      vendor: 'concur',
+      tenant: tenant.id,
+      at: this.#clock.now(),
+      grant,
+      clientId: draft.clientId,
+      sid: draft.sid,
+      refreshToken: draft.refreshToken,
+      // Whole seconds, like refresh_expires_in: the token is refused from exactly that second on.
+      refreshExpiresAt: (this.#clock.nowSeconds() + REFRESH_TOKEN_SECONDS) * 1000
+    }
+    const session = await this.#app.mock.changes.submit(change) as Session | undefined
+    if (session === undefined) return sendOAuthError(reply, OAUTH_ERRORS.badRefreshToken)
+    const company = tenant.data
     const claims = {
       iss: geo,
       sub: company.companyId,
