@@ -7,8 +7,8 @@
  * are never stale), and then tells the subscribers. A change that fails validation throws and
  * changes nothing.
  *
- * Not reproduced by a replay: issued access tokens and Concur sessions (random, per process
- * until the replicas issue), the request journal, and the position of a fault rule's
+ * Not reproduced by a replay: issued access tokens (Concur's sessions are changes, so their
+ * refresh tokens are), the request journal, and the position of a fault rule's
  * `probability` draws (a replica draws on its own; the rule and its hit counts replicate).
  *
  * Because a change carries everything its effect depends on (ids, seeds, the time), two
