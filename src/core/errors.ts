@@ -25,7 +25,9 @@ export const FaultNotFound = createError('MOCK_FAULT_NOT_FOUND', 'No fault rule 
 export const InvalidClock = createError('MOCK_INVALID_CLOCK', 'Send {"advanceSeconds": <number>} or {"now": "<ISO-8601 date-time>"}: %s', 400)
 export const TlsDisabled = createError('MOCK_TLS_DISABLED', 'The mock serves no HTTPS, so it has no CA: start it with --tls (or TLS=true)', 404)
 export const NoLocalCa = createError('MOCK_NO_LOCAL_CA', 'The mock serves the certificate given by --tls-cert; it has no local CA to hand out', 404)
-export const StateUnavailable = createError('MOCK_STATE_UNAVAILABLE', 'Service Unavailable: %s; reads are served from the last state, writes are refused until it is back', 503)
+/** The code of StateUnavailable, which the vendors answer as their own 503. */
+export const STATE_UNAVAILABLE = 'MOCK_STATE_UNAVAILABLE'
+export const StateUnavailable = createError(STATE_UNAVAILABLE, 'Service Unavailable: %s; reads are served from the last state, writes are refused until it is back', 503)
 export const InvalidChange = createError('MOCK_INVALID_CHANGE', 'Invalid change "%s": %s', 400)
 export const UnknownChange = createError('MOCK_UNSUPPORTED_CHANGE', 'The change "%s" is not supported for %s', 400)
 export const UserBudgetExceeded = createError('MOCK_USER_BUDGET_EXCEEDED',

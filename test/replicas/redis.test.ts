@@ -139,6 +139,10 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
     t.equal(write.json().code, 'MOCK_STATE_UNAVAILABLE')
     t.equal((await a.inject({ url: '/__admin/tenants/concur/fleet-co' })).statusCode, 404, 'nothing half-applied')
     t.equal((await a.inject({ url: '/__admin/tenants' })).statusCode, 200, 'reads keep being served')
+    const grant = await concurTokenRequest(a, passwordGrant('acme'))
+    t.equal(grant.statusCode, 503, 'a token grant opens a session: a write')
+    t.match(grant.json(), { error: 'server_error', code: 503 }, 'in the OAuth envelope')
+    t.equal(grant.headers['retry-after'], '1')
 
     await redis.start()
     await eventually(t, 'replica a reconnects', async () => (await a.inject({ url: '/health' })).json().status === 'ok', 10_000)

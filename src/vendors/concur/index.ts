@@ -3,6 +3,7 @@
  * the company-token OAuth flow and the Get Users Bulk API. Encapsulated, so its body parsers,
  * error handler and 404 handler stay local. See README.md beside this file for what is emulated.
  */
+import { STATE_UNAVAILABLE } from '../../core/errors.js'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import type { FastifyError, FastifyInstance } from 'fastify'
@@ -35,6 +36,8 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
 
   app.setNotFoundHandler(async (_request, reply) => sendMessageError(reply, 404, 'Resource not found', app.mock.clock.now()))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // Shared state unreachable (replicas on Redis): the write is refused whole, try again shortly.
+    if (error.code === STATE_UNAVAILABLE) return sendConcurError(request, reply, { status: 503, retryAfterSeconds: 1 })
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'unexpected error in the Concur module')
     return sendThrownError(request, reply, status)

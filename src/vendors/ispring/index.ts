@@ -6,6 +6,7 @@
  * README.md beside this file for what is emulated.
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
+import { STATE_UNAVAILABLE } from '../../core/errors.js'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tenant } from '../../core/tenants.js'
@@ -63,6 +64,8 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
 
   app.setNotFoundHandler(async (request, reply) => sendError(request, reply, 404))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // Shared state unreachable (replicas on Redis): the write is refused whole, try again shortly.
+    if (error.code === STATE_UNAVAILABLE) return sendError(request, reply.header('retry-after', '1'), 503)
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) {
       request.log.error({ err: error }, 'unexpected error in the iSpring module')
