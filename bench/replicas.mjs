@@ -158,6 +158,7 @@ async function main () {
 try {
   await main()
 } finally {
-  for (const child of children) child.kill('SIGKILL')
+  // SIGTERM: nginx's master stops its workers (SIGKILL would leave them running).
+  for (const child of children) child.kill('SIGTERM')
   rmSync(work, { recursive: true, force: true })
 }

@@ -58,7 +58,13 @@ async function startNginx (t: Test, replicas: Replica[], dir: string): Promise<{
   t.notMatch(conf, /mock-\d/, 'every upstream of the shipped configuration is replaced')
   writeFileSync(join(dir, 'nginx.conf'), conf)
   const child = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' })
-  t.teardown(() => { child.kill('SIGKILL') })
+  // SIGTERM: nginx's master stops its workers; SIGKILL would leave them running.
+  t.teardown(async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  })
   const base = `http://127.0.0.1:${port}`
   await eventually(t, 'nginx answers', async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, 10_000)
   return { http: base, tlsPort }
