@@ -68,6 +68,13 @@ type FilterIndex = Map<string, number | number[]>
 /** The users of one company in creation order, with filter indexes built on first use, one per filter. */
 export class UserDirectory {
   readonly users: ConcurUser[]
+  /**
+   * Each user's creation sequence number, parallel to `users` and rising along it: Identity
+   * cursors name the sequence number of the next page's first user, so a walk stays exact while
+   * users are added and removed.
+   */
+  readonly #seqs: number[]
+  #nextSeq: number
   /** Moves on every change: cached pages of an older version are never served. */
   readonly version = new DirectoryVersion()
   #indexes = new Map<Filterable, FilterIndex>()
@@ -75,6 +82,25 @@ export class UserDirectory {
 
   constructor (users: ConcurUser[]) {
     this.users = users
+    this.#seqs = users.map((_, i) => i)
+    this.#nextSeq = users.length
+  }
+
+  /** The creation sequence number of the user at `position`. */
+  seq (position: number): number {
+    return this.#seqs[position] as number
+  }
+
+  /** The position of the first user created at or after sequence number `seq` (users.length if none). */
+  positionOfSeq (seq: number): number {
+    let low = 0
+    let high = this.#seqs.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if ((this.#seqs[mid] as number) < seq) low = mid + 1
+      else high = mid
+    }
+    return low
   }
 
   /** The user's JSON, serialized once and reused until the user changes. */
@@ -104,12 +130,14 @@ export class UserDirectory {
   /** Appends a user (admin API); indexes are rebuilt on next use. */
   add (user: ConcurUser): void {
     this.users.push(user)
+    this.#seqs.push(this.#nextSeq++)
     this.#invalidate()
   }
 
   /** Removes the user at `position`; later users move up one (the Bulk API pages by offset). */
   remove (position: number): void {
     this.users.splice(position, 1)
+    this.#seqs.splice(position, 1)
     this.#invalidate()
   }
 

@@ -16,6 +16,7 @@ import { concurSandboxCard } from './sandbox.js'
 import { CORRELATION_HEADER, rawErrorAnswer, sendConcurError, sendMessageError, sendThrownError } from './errors.js'
 import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes } from './oauth.js'
 import { registerUserRoutes } from './users.js'
+import { registerIdentityRoutes } from './identity.js'
 import { registerFormBody } from '../../core/form-body.js'
 
 export const SIGNING_KEY_FILE = join(SHIPPED_FIXTURES_DIR, 'keys', 'concur-jwt-dev-key.json')
@@ -33,6 +34,7 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
 
   registerOAuthRoutes(app, auth, { keys: [issuer.publicJwk] })
   registerUserRoutes(app, auth)
+  registerIdentityRoutes(app, auth)
 
   app.setNotFoundHandler(async (_request, reply) => sendMessageError(reply, 404, 'Resource not found', app.mock.clock.now()))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {

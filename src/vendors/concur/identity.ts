@@ -1,0 +1,234 @@
+/**
+ * Identity v4.1 (SCIM 2.0), read side: `GET /profile/identity/v4.1/Users` (cursor paging,
+ * `count`, `attributes`, `excludedAttributes`) and `GET /profile/identity/v4.1/Users/{id}`, over
+ * the same company directory as the Get Users Bulk API: one user record, two views (the mapping is
+ * `scimUser` below and the table in this vendor's README).
+ * https://preview.developer.concur.com/api-reference/profile/v4.1.identity.html
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parseQuery } from '../../core/query.js'
+import { rawQuery } from '../../core/routing.js'
+import type { ConcurCompany } from './data.js'
+import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
+import type { ConcurUser } from './schemas.js'
+
+export const IDENTITY_PATH = '/profile/identity/v4.1'
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
+export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+export const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
+export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
+export const MAX_COUNT = 1000
+export const DEFAULT_COUNT = 100
+const JSON_TYPE = 'application/json; charset=utf-8'
+const DIGITS = /^[0-9]+$/
+const ALLOWED = new Set(['count', 'cursor', 'attributes', 'excludedAttributes'])
+
+type Scim = Record<string, unknown>
+
+/** The docs' Error Response: `status` is a string; `scimType` only where SCIM names one. */
+export function sendScimError (reply: FastifyReply, status: number, detail: string, scimType?: string): FastifyReply {
+  const body: Scim = { schemas: [ERROR_URN], status: String(status) }
+  if (scimType !== undefined) body.scimType = scimType
+  body.detail = detail
+  return reply.code(status).type(JSON_TYPE).send(body)
+}
+
+const TIMEZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo']
+const LANGUAGES = ['en-US', 'en-US', 'en-GB', 'de-DE', 'fr-FR', 'ja-JP']
+const DAY_MS = 86_400_000
+const EPOCH_2020 = Date.UTC(2020, 0, 1)
+
+/** Deterministic per user id, so every replica and every run agree on the values the Bulk record lacks. */
+function hashOf (id: string): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0)
+}
+
+/** The SCIM view of a Bulk user (without `meta.location`, which depends on the host asked). */
+const SCIM_USERS = new WeakMap<ConcurUser, Scim>()
+export function scimUser (company: ConcurCompany, u: ConcurUser): Scim {
+  const known = SCIM_USERS.get(u)
+  if (known !== undefined) return known
+  const h = hashOf(u.ID)
+  const created = new Date(EPOCH_2020 + (h % 1000) * DAY_MS).toISOString()
+  const user: Scim = {
+    schemas: [USER_URN, ENTERPRISE_URN],
+    id: u.ID,
+    userName: u.LoginID,
+    displayName: `${u.FirstName} ${u.LastName}`.trim(),
+    name: { givenName: u.FirstName, familyName: u.LastName, middleName: u.MiddleName === '' ? null : u.MiddleName },
+    active: u.Active,
+    emails: [{ type: 'work', value: u.PrimaryEmail, verified: false, notifications: true }],
+    phoneNumbers: u.CellPhoneNumber === null ? [] : [{ type: 'mobile', value: u.CellPhoneNumber }],
+    addresses: u.CountryCode === null ? [] : [{ type: 'work', country: u.CountryCode }],
+    timezone: TIMEZONES[h % TIMEZONES.length],
+    preferredLanguage: LANGUAGES[(h >>> 8) % LANGUAGES.length],
+    [ENTERPRISE_URN]: {
+      companyId: company.companyId,
+      employeeNumber: u.EmployeeID,
+      startDate: `${created.slice(0, 10)}T00:00:00.000`,
+      terminationDate: null
+    },
+    meta: { resourceType: 'User', created, lastModified: created, version: 1 }
+  }
+  SCIM_USERS.set(u, user)
+  return user
+}
+
+/** One attribute named in `attributes` / `excludedAttributes`: top-level name and optional sub-attribute, lower-cased. */
+interface AttributePath { top: string, sub: string | undefined }
+
+/**
+ * Parses a comma-separated attribute list (names case-insensitive; a schema URN prefix names
+ * the core schema or the enterprise extension). Undefined for a malformed list.
+ */
+export function parseAttributes (list: string): AttributePath[] | undefined {
+  const paths: AttributePath[] = []
+  for (const raw of list.split(',')) {
+    const item = raw.trim()
+    if (item === '') return undefined
+    const lower = item.toLowerCase()
+    let rest: string
+    if (lower === ENTERPRISE_URN.toLowerCase()) {
+      paths.push({ top: ENTERPRISE_URN.toLowerCase(), sub: undefined })
+      continue
+    } else if (lower.startsWith(`${ENTERPRISE_URN.toLowerCase()}:`)) {
+      const sub = lower.slice(ENTERPRISE_URN.length + 1)
+      if (!/^[a-z][a-z0-9_$-]*$/.test(sub)) return undefined
+      paths.push({ top: ENTERPRISE_URN.toLowerCase(), sub })
+      continue
+    } else if (lower.startsWith(`${USER_URN.toLowerCase()}:`)) {
+      rest = lower.slice(USER_URN.length + 1)
+    } else {
+      rest = lower
+    }
+    const match = /^([a-z][a-z0-9_$-]*)(?:\.([a-z][a-z0-9_$-]*))?$/.exec(rest)
+    if (match === null) return undefined
+    paths.push({ top: match[1] as string, sub: match[2] })
+  }
+  return paths
+}
+
+/** SCIM's "returned: always": kept whatever `attributes` or `excludedAttributes` say. */
+const ALWAYS = new Set(['id', 'schemas'])
+
+/** `user` with only the named attributes (plus the always-returned ones). */
+function pick (user: Scim, paths: AttributePath[]): Scim {
+  const out: Scim = {}
+  for (const [key, value] of Object.entries(user)) {
+    const k = key.toLowerCase()
+    if (ALWAYS.has(k)) { out[key] = value; continue }
+    const wanted = paths.filter((p) => p.top === k)
+    if (wanted.length === 0) continue
+    if (wanted.some((p) => p.sub === undefined) || value === null || typeof value !== 'object') { out[key] = value; continue }
+    const subs = new Set(wanted.map((p) => p.sub))
+    const keep = (o: Scim): Scim => Object.fromEntries(Object.entries(o).filter(([s]) => subs.has(s.toLowerCase())))
+    out[key] = Array.isArray(value) ? (value as Scim[]).map(keep) : keep(value as Scim)
+  }
+  return out
+}
+
+/** `user` without the named attributes (the always-returned ones stay). */
+function drop (user: Scim, paths: AttributePath[]): Scim {
+  const out: Scim = {}
+  for (const [key, value] of Object.entries(user)) {
+    const k = key.toLowerCase()
+    const named = paths.filter((p) => p.top === k)
+    if (named.length === 0 || ALWAYS.has(k)) { out[key] = value; continue }
+    if (named.some((p) => p.sub === undefined)) continue
+    if (value === null || typeof value !== 'object') { out[key] = value; continue }
+    const subs = new Set(named.map((p) => p.sub))
+    const strip = (o: Scim): Scim => Object.fromEntries(Object.entries(o).filter(([s]) => !subs.has(s.toLowerCase())))
+    out[key] = Array.isArray(value) ? (value as Scim[]).map(strip) : strip(value as Scim)
+  }
+  return out
+}
+
+export interface Projection { attributes: AttributePath[] | undefined, excluded: AttributePath[] | undefined }
+
+/** The user as answered: located under the host asked, then projected. */
+function present (request: FastifyRequest, company: ConcurCompany, u: ConcurUser, projection: Projection): Scim {
+  const base = scimUser(company, u)
+  const user: Scim = { ...base, meta: { ...(base.meta as Scim), location: `${geolocation(request, request.server.mock.config.publicUrl)}${IDENTITY_PATH}/Users/${u.ID}` } }
+  if (projection.attributes !== undefined) return pick(user, projection.attributes)
+  if (projection.excluded !== undefined) return drop(user, projection.excluded)
+  return user
+}
+
+interface ListQuery extends Projection { count: number, cursor: string | undefined, rawAttributes: string, rawExcluded: string }
+
+/** The query of `GET /Users` by the docs, or the error to answer. */
+function parseListQuery (raw: string): ListQuery | { error: string } {
+  const pairs = parseQuery(raw)
+  if (pairs === undefined) return { error: 'The query string is malformed.' }
+  const query: ListQuery = { count: DEFAULT_COUNT, cursor: undefined, attributes: undefined, excluded: undefined, rawAttributes: '', rawExcluded: '' }
+  const seen = new Set<string>()
+  for (const { name, value } of pairs) {
+    if (name === 'startIndex') return { error: 'startIndex is not supported: page with cursor and the nextCursor of the previous page.' }
+    if (name === 'filter') return { error: 'filter is not supported on GET /Users: use POST /Users/.search.' }
+    if (!ALLOWED.has(name)) continue
+    if (seen.has(name)) return { error: `${name} may be given once.` }
+    seen.add(name)
+    if (name === 'count') {
+      const n = DIGITS.test(value) ? Number(value) : NaN
+      if (!(n >= 1 && n <= MAX_COUNT)) return { error: `count must be an integer from 1 to ${MAX_COUNT}.` }
+      query.count = n
+    } else if (name === 'cursor') {
+      query.cursor = value
+    } else {
+      const paths = parseAttributes(value)
+      if (paths === undefined) return { error: `${name} is not a comma-separated list of attribute names.` }
+      if (name === 'attributes') { query.attributes = paths; query.rawAttributes = value.toLowerCase() } else { query.excluded = paths; query.rawExcluded = value.toLowerCase() }
+    }
+  }
+  if (query.attributes !== undefined && query.excluded !== undefined) return { error: 'attributes and excludedAttributes cannot be combined.' }
+  return query
+}
+
+export function registerIdentityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
+  /** Company token required; 401 in the SCIM error shape. */
+  const authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const found = await auth.authenticate(request)
+    if (found === undefined) return sendScimError(reply, 401, 'Authentication failed: a valid company access token is required.')
+    request.caller = found
+    if (await app.identify(request, reply, found.tenant.id)) return reply
+    return undefined
+  }
+
+  app.get(`${IDENTITY_PATH}/Users`, {
+    schema: { summary: 'Identity v4.1: list the company\'s users (SCIM 2.0, cursor paging)', description: `count 1..${MAX_COUNT} (default ${DEFAULT_COUNT}), cursor (the previous page's nextCursor), attributes or excludedAttributes. startIndex is refused.` },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    const query = parseListQuery(rawQuery(request))
+    if ('error' in query) return sendScimError(reply, 400, query.error, 'invalidValue')
+    const directory = company.directory
+    // A cursor names the creation sequence number of its page's first user, sealed to the company and query.
+    const binding = `concur-identity-v4.1|${tenant.id}|${company.companyId}|${query.count}|${query.rawAttributes}|${query.rawExcluded}`
+    let start = 0
+    if (query.cursor !== undefined) {
+      const seq = app.mock.cursors.open(query.cursor, binding)
+      if (seq === undefined) return sendScimError(reply, 400, 'The cursor is not valid for this query.', 'invalidValue')
+      start = directory.positionOfSeq(seq)
+    }
+    const end = Math.min(directory.users.length, start + query.count)
+    const resources: Scim[] = []
+    for (let p = start; p < end; p++) resources.push(present(request, company, directory.users[p] as ConcurUser, query))
+    const body: Scim = { schemas: [LIST_URN], totalResults: directory.users.length, itemsPerPage: resources.length, startIndex: start + 1, Resources: resources }
+    if (end < directory.users.length) body.nextCursor = app.mock.cursors.seal(directory.seq(end), binding)
+    return reply.type(JSON_TYPE).send(body)
+  })
+
+  app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
+    schema: { summary: 'Identity v4.1: one user (SCIM 2.0)', description: 'attributes or excludedAttributes as on the list.' },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { company } = callerOf(request)
+    const query = parseListQuery(rawQuery(request))
+    if ('error' in query) return sendScimError(reply, 400, query.error, 'invalidValue')
+    const directory = company.directory
+    const position = directory.lookup('id', request.params.id.toLowerCase())[0]
+    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+    return reply.type(JSON_TYPE).send(present(request, company, directory.users[position] as ConcurUser, query))
+  })
+}
