@@ -93,6 +93,14 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('concur', 'GET', '/users/', '/users/?limit=3', 200, { headers: bearer })
   await check('concur', 'GET', '/users/', '/users/?Limit=3', 400, { headers: bearer })
   await check('concur', 'GET', '/users/', '/users/', 401)
+  const scim = 'urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'
+  await check('concur', 'GET', '/profile/identity/v4.1/Users', '/profile/identity/v4.1/Users?count=1', 200, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4.1/Users', '/profile/identity/v4.1/Users?startIndex=1', 400, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4.1/Users', '/profile/identity/v4.1/Users', 401)
+  await check('concur', 'GET', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8?attributes=userName', 200, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/nobody', 404, { headers: bearer })
+  await check('concur', 'POST', '/profile/identity/v4.1/Users/.search', '/profile/identity/v4.1/Users/.search', 200, { headers: bearer, payload: { schemas: [scim], filter: 'active eq true' } })
+  await check('concur', 'POST', '/profile/identity/v4.1/Users/.search', '/profile/identity/v4.1/Users/.search', 400, { headers: bearer, payload: { schemas: [scim], filter: 'active eq' } })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 

@@ -167,3 +167,106 @@ t.test('writes through the admin API show in Identity at once', async (t) => {
   t.equal((await identity(app, token, `/Users/${JOHN}`)).statusCode, 404)
   t.equal((await identity(app, token, '/Users')).json().totalResults, 1)
 })
+
+// ---- POST /Users/.search ----------------------------------------------------------------------
+
+const SEARCH = 'urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'
+
+async function search (app: MockServer, token: string, body: unknown) {
+  return await app.inject({ method: 'POST', url: `${BASE}/Users/.search`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+}
+
+/** Every id a search returns, walking its cursors. */
+async function searchAll (app: MockServer, token: string, filter: string, count = 1000): Promise<string[]> {
+  const ids: string[] = []
+  let cursor: string | undefined
+  do {
+    const res = await search(app, token, { schemas: [SEARCH], filter, count, ...(cursor === undefined ? {} : { cursor }) })
+    if (res.statusCode !== 200) throw new Error(`${filter}: ${res.statusCode} ${res.body}`)
+    const body = res.json()
+    ids.push(...body.Resources.map((u: { id: string }) => u.id))
+    cursor = body.nextCursor
+  } while (cursor !== undefined)
+  return ids
+}
+
+interface BulkUser { ID: string, LoginID: string, PrimaryEmail: string, EmployeeID: string, LastName: string, Active: boolean, CountryCode: string | null, CellPhoneNumber: string | null }
+
+t.test('search: filters against a plain-code oracle over the Bulk records', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app, 'acme')).access_token
+  const users: BulkUser[] = []
+  for (let offset = 0; offset < 2500; offset += 1000) users.push(...(await concurUsers(app, token, `offset=${offset}&limit=1000`)).json().Items)
+  let state = 0x5c1f
+  const rand = (n: number): number => { state = (state * 1103515245 + 12345) >>> 0; return (state >>> 8) % n }
+  const some = (): BulkUser => users[rand(users.length)] as BulkUser
+  type Atom = [string, (u: BulkUser) => boolean]
+  const atoms: Array<() => Atom> = [
+    () => { const v = some().LoginID.toUpperCase(); return [`userName eq "${v}"`, (u) => u.LoginID.toLowerCase() === v.toLowerCase()] },
+    () => { const b = rand(2) === 0; return [`active eq ${b}`, (u) => u.Active === b] },
+    () => { const v = some().LastName.slice(0, 2); return [`name.familyName sw "${v}"`, (u) => u.LastName.toLowerCase().startsWith(v.toLowerCase())] },
+    () => { const v = some().PrimaryEmail.slice(2, 5); return [`emails.value co "${v}"`, (u) => u.PrimaryEmail.toLowerCase().includes(v.toLowerCase())] },
+    () => { const v = some().EmployeeID; return [`${ENTERPRISE}:employeeNumber eq "${v}"`, (u) => u.EmployeeID.toLowerCase() === v.toLowerCase()] },
+    () => { const v = some().CountryCode ?? 'US'; return [`addresses.country eq "${v}"`, (u) => u.CountryCode?.toLowerCase() === v.toLowerCase()] },
+    () => ['phoneNumbers pr', (u) => u.CellPhoneNumber !== null],
+    () => { const v = some().PrimaryEmail.slice(-4); return [`emails[type eq "work"].value ew "${v}"`, (u) => u.PrimaryEmail.toLowerCase().endsWith(v.toLowerCase())] }
+  ]
+  const expression = (depth: number): Atom => {
+    const pick = depth === 0 ? 0 : rand(4)
+    if (pick <= 1) return (atoms[rand(atoms.length)] as () => Atom)()
+    if (pick === 2) { const [s, f] = expression(depth - 1); return [`not (${s})`, (u) => !f(u)] }
+    const [s1, f1] = expression(depth - 1)
+    const [s2, f2] = expression(depth - 1)
+    return rand(2) === 0 ? [`(${s1}) and (${s2})`, (u) => f1(u) && f2(u)] : [`(${s1}) or (${s2})`, (u) => f1(u) || f2(u)]
+  }
+  for (let i = 0; i < 40; i++) {
+    const [filter, oracle] = expression(3)
+    const expected = users.filter(oracle).map((u) => u.ID)
+    t.same(await searchAll(app, token, filter, 1 + rand(1000)), expected, filter)
+  }
+})
+
+t.test('search: paging, projection and refusals', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app)).access_token
+  const byEmail = await search(app, token, { schemas: [SEARCH], filter: 'emails.value eq "JANEDOE@gmail.com"', attributes: ['userName', 'active'] })
+  t.equal(byEmail.statusCode, 200)
+  t.same(byEmail.json(), {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+    totalResults: 1,
+    itemsPerPage: 1,
+    startIndex: 1,
+    Resources: [{ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE], id: '55FFF504-C7B8-49FF-9E15-6248FFFFFCDB', userName: 'janedoe@gmail.com', active: true }]
+  })
+  const first = (await search(app, token, { schemas: [SEARCH], filter: 'active eq true', count: 1 })).json()
+  t.equal(first.totalResults, 2)
+  t.equal(first.Resources[0].id, JOHN)
+  const second = (await search(app, token, { schemas: [SEARCH], filter: 'active eq true', count: 1, cursor: first.nextCursor })).json()
+  t.equal(second.startIndex, 2)
+  t.equal(second.nextCursor, undefined)
+  const wrongQuery = await search(app, token, { schemas: [SEARCH], filter: 'active eq false', count: 1, cursor: first.nextCursor })
+  t.same(wrongQuery.json(), scimError(400, 'The cursor is not valid for this query.', 'invalidValue'), 'a cursor is bound to its filter')
+
+  const cases: Array<[string, unknown, unknown]> = [
+    ['no schemas', { filter: 'active eq true' }, scimError(400, `schemas must contain ${SEARCH}.`, 'invalidSyntax')],
+    ['another schema', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }, scimError(400, `schemas must contain ${SEARCH}.`, 'invalidSyntax')],
+    ['not an object', [1, 2], scimError(400, 'The request body must be a JSON SearchRequest.', 'invalidSyntax')],
+    ['bad filter', { schemas: [SEARCH], filter: 'userName eq' }, scimError(400, 'The filter is not a valid SCIM filter: "userName eq".', 'invalidFilter')],
+    ['filter not a string', { schemas: [SEARCH], filter: 3 }, scimError(400, 'filter must be a string.', 'invalidFilter')],
+    ['count too big', { schemas: [SEARCH], count: 1001 }, scimError(400, 'count must be an integer from 1 to 1000.', 'invalidValue')],
+    ['bad attributes', { schemas: [SEARCH], attributes: [3] }, scimError(400, 'attributes must list attribute names.', 'invalidValue')]
+  ]
+  for (const [name, body, expected] of cases) {
+    const res = await search(app, token, body)
+    t.equal(res.statusCode, 400, name)
+    t.same(res.json(), expected, name)
+  }
+  const malformed = await app.inject({ method: 'POST', url: `${BASE}/Users/.search`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{"schemas":' })
+  t.equal(malformed.statusCode, 400)
+  t.same(malformed.json(), scimError(400, 'The request body is not valid JSON.', 'invalidSyntax'))
+  const anonymous = await app.inject({ method: 'POST', url: `${BASE}/Users/.search`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ schemas: [SEARCH] }) })
+  t.equal(anonymous.statusCode, 401)
+  const unknown = await app.inject({ url: `${BASE}/Groups`, headers: { authorization: `Bearer ${token}` } })
+  t.equal(unknown.statusCode, 404)
+  t.same(unknown.json(), scimError(404, 'Resource not found.'))
+})

@@ -7,17 +7,19 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parse as parseFilter, type Filter } from 'scim2-parse-filter'
 import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
 import type { ConcurCompany } from './data.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
-import type { ConcurUser } from './schemas.js'
+import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, type ConcurUser } from './schemas.js'
 
 export const IDENTITY_PATH = '/profile/identity/v4.1'
 export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 export const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
+export const SEARCH_URN = 'urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'
 export const MAX_COUNT = 1000
 export const DEFAULT_COUNT = 100
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -185,7 +187,147 @@ function parseListQuery (raw: string): ListQuery | { error: string } {
   return query
 }
 
-export function registerIdentityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
+/** The values at `path` in `user` (names case-insensitive, multi-valued attributes flattened). */
+function valuesAt (user: unknown, path: string): unknown[] {
+  const lower = path.toLowerCase()
+  const enterprise = ENTERPRISE_URN.toLowerCase()
+  let segments: string[]
+  if (lower.startsWith(`${enterprise}:`)) segments = [enterprise, ...lower.slice(enterprise.length + 1).split('.')]
+  else if (lower.startsWith(`${USER_URN.toLowerCase()}:`)) segments = lower.slice(USER_URN.length + 1).split('.')
+  else segments = lower.split('.')
+  let current: unknown[] = [user]
+  for (const segment of segments) {
+    const next: unknown[] = []
+    for (const value of current) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue
+      const key = Object.keys(value).find((k) => k.toLowerCase() === segment)
+      if (key === undefined) continue
+      const found = (value as Scim)[key]
+      if (Array.isArray(found)) next.push(...found)
+      else next.push(found)
+    }
+    current = next
+  }
+  return current
+}
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T/
+
+/** One comparison by RFC 7644 3.4.2.2; strings compare case-insensitively, date-times as instants. */
+function compare (op: string, value: unknown, against: unknown): boolean {
+  if (against === null) return op === 'eq' ? value === null : op === 'ne' ? value !== null : false
+  if (typeof value === 'string' && typeof against === 'string') {
+    const a = value.toLowerCase()
+    const b = against.toLowerCase()
+    switch (op) {
+      case 'eq': return a === b
+      case 'ne': return a !== b
+      case 'co': return a.includes(b)
+      case 'sw': return a.startsWith(b)
+      case 'ew': return a.endsWith(b)
+    }
+    const [x, y] = DATE_TIME.test(value) && DATE_TIME.test(against) ? [Date.parse(value), Date.parse(against)] : [a, b]
+    return op === 'gt' ? x > y : op === 'ge' ? x >= y : op === 'lt' ? x < y : op === 'le' ? x <= y : false
+  }
+  if (typeof value === 'number' && typeof against === 'number') {
+    return op === 'eq' ? value === against : op === 'ne' ? value !== against : op === 'gt' ? value > against : op === 'ge' ? value >= against : op === 'lt' ? value < against : op === 'le' ? value <= against : false
+  }
+  if (typeof value === 'boolean' && typeof against === 'boolean') return op === 'eq' ? value === against : op === 'ne' ? value !== against : false
+  return op === 'ne'
+}
+
+/** Whether `user` matches the parsed filter. */
+export function matchesFilter (f: Filter, user: unknown): boolean {
+  switch (f.op) {
+    case 'and': return (f as { filters: Filter[] }).filters.every((g) => matchesFilter(g, user))
+    case 'or': return (f as { filters: Filter[] }).filters.some((g) => matchesFilter(g, user))
+    case 'not': return !matchesFilter((f as { filter: Filter }).filter, user)
+    case '[]': {
+      const { attrPath, valFilter } = f as { attrPath: string, valFilter: Filter }
+      return valuesAt(user, attrPath).some((element) => matchesFilter(valFilter, element))
+    }
+    case 'pr': return valuesAt(user, (f as { attrPath: string }).attrPath).some((v) => v !== null && v !== '' && !(typeof v === 'object' && Object.keys(v).length === 0))
+    default: {
+      const { attrPath, compValue } = f as { attrPath: string, compValue: unknown }
+      const values = valuesAt(user, attrPath)
+      // ne on an absent attribute matches, as "not eq" would.
+      if (values.length === 0) return f.op === 'ne' && compValue !== null
+      return f.op === 'ne' ? values.every((v) => compare('ne', v, compValue)) : values.some((v) => compare(f.op, v, compValue))
+    }
+  }
+}
+
+const MAX_FILTER = 4096
+
+/** Parses a SCIM filter with the library; undefined when it is not one. */
+export function parseScimFilter (text: string): Filter | undefined {
+  if (text.length > MAX_FILTER) return undefined
+  try {
+    return parseFilter(text)
+  } catch {
+    return undefined
+  }
+}
+
+interface SearchQuery extends Projection { count: number, cursor: string | undefined, filter: Filter | undefined, binding: string }
+
+/** The body of `POST /Users/.search` by the docs, or the error to answer. */
+function parseSearch (body: unknown): SearchQuery | { error: string, scimType: string } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { error: 'The request body must be a JSON SearchRequest.', scimType: 'invalidSyntax' }
+  const b = body as Scim
+  if (!Array.isArray(b.schemas) || !b.schemas.includes(SEARCH_URN)) return { error: `schemas must contain ${SEARCH_URN}.`, scimType: 'invalidSyntax' }
+  const query: SearchQuery = { count: DEFAULT_COUNT, cursor: undefined, filter: undefined, attributes: undefined, excluded: undefined, binding: '' }
+  if (b.count !== undefined) {
+    if (typeof b.count !== 'number' || !Number.isInteger(b.count) || b.count < 1 || b.count > MAX_COUNT) return { error: `count must be an integer from 1 to ${MAX_COUNT}.`, scimType: 'invalidValue' }
+    query.count = b.count
+  }
+  if (b.cursor !== undefined) {
+    if (typeof b.cursor !== 'string') return { error: 'cursor must be a string.', scimType: 'invalidValue' }
+    query.cursor = b.cursor
+  }
+  if (b.filter !== undefined) {
+    if (typeof b.filter !== 'string') return { error: 'filter must be a string.', scimType: 'invalidFilter' }
+    query.filter = parseScimFilter(b.filter)
+    if (query.filter === undefined) return { error: `The filter is not a valid SCIM filter: ${JSON.stringify(b.filter.slice(0, 80))}.`, scimType: 'invalidFilter' }
+  }
+  const lists: string[] = []
+  for (const name of ['attributes', 'excludedAttributes'] as const) {
+    const raw = b[name]
+    if (raw === undefined) { lists.push(''); continue }
+    const text = Array.isArray(raw) && raw.every((x) => typeof x === 'string') ? raw.join(',') : typeof raw === 'string' ? raw : undefined
+    const paths = text === undefined ? undefined : parseAttributes(text)
+    if (paths === undefined) return { error: `${name} must list attribute names.`, scimType: 'invalidValue' }
+    if (name === 'attributes') query.attributes = paths
+    else query.excluded = paths
+    lists.push((text as string).toLowerCase())
+  }
+  if (query.attributes !== undefined && query.excluded !== undefined) return { error: 'attributes and excludedAttributes cannot be combined.', scimType: 'invalidValue' }
+  query.binding = `${query.count}|${typeof b.filter === 'string' ? b.filter : ''}|${lists.join('|')}`
+  return query
+}
+
+/** JSON bodies (`application/json`, `application/scim+json`) up to this size; other types are not a SearchRequest. */
+const JSON_BODY_LIMIT = 1024 * 1024
+
+/** Identity's routes in a scope of their own: they read JSON bodies, which the token endpoint's scope does not. */
+export async function registerIdentityRoutes (app: FastifyInstance, auth: ConcurAuth): Promise<void> {
+  await app.register(async (scope) => {
+    // Request schemas document; the routes check bodies themselves, so refusals are SCIM errors.
+    scope.setValidatorCompiler(() => () => true)
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string))
+      } catch {
+        done(Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400 }), undefined)
+      }
+    })
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT }, (_request, _body, done) => { done(null, undefined) })
+    identityRoutes(scope, auth)
+  })
+}
+
+function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   /** Company token required; 401 in the SCIM error shape. */
   const authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const found = await auth.authenticate(request)
@@ -196,7 +338,11 @@ export function registerIdentityRoutes (app: FastifyInstance, auth: ConcurAuth):
   }
 
   app.get(`${IDENTITY_PATH}/Users`, {
-    schema: { summary: 'Identity v4.1: list the company\'s users (SCIM 2.0, cursor paging)', description: `count 1..${MAX_COUNT} (default ${DEFAULT_COUNT}), cursor (the previous page's nextCursor), attributes or excludedAttributes. startIndex is refused.` },
+    schema: {
+      summary: 'Identity v4.1: list the company\'s users (SCIM 2.0, cursor paging)',
+      description: `count 1..${MAX_COUNT} (default ${DEFAULT_COUNT}), cursor (the previous page's nextCursor), attributes or excludedAttributes. startIndex is refused.`,
+      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema }
+    },
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
@@ -219,8 +365,56 @@ export function registerIdentityRoutes (app: FastifyInstance, auth: ConcurAuth):
     return reply.type(JSON_TYPE).send(body)
   })
 
+  app.post(`${IDENTITY_PATH}/Users/.search`, {
+    schema: {
+      summary: 'Identity v4.1: search the company\'s users with a SCIM filter (cursor paging)',
+      description: `Body: {schemas:["${SEARCH_URN}"], filter, count (1..${MAX_COUNT}), cursor, attributes, excludedAttributes}. Checked by the route itself, so refusals are SCIM errors.`,
+      body: ScimSearchRequestSchema,
+      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema }
+    },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    const query = parseSearch(request.body)
+    if ('error' in query) return sendScimError(reply, 400, query.error, query.scimType)
+    const directory = company.directory
+    const binding = `concur-identity-v4.1-search|${tenant.id}|${company.companyId}|${query.binding}`
+    let start = 0
+    if (query.cursor !== undefined) {
+      const seq = app.mock.cursors.open(query.cursor, binding)
+      if (seq === undefined) return sendScimError(reply, 400, 'The cursor is not valid for this query.', 'invalidValue')
+      start = directory.positionOfSeq(seq)
+    }
+    // A scan: every match is counted for totalResults; this page takes the first `count` from `start`.
+    const filter = query.filter
+    const page: number[] = []
+    let total = 0
+    let before = 0
+    let next: number | undefined
+    for (let p = 0; p < directory.users.length; p++) {
+      if (filter !== undefined && !matchesFilter(filter, scimUser(company, directory.users[p] as ConcurUser))) continue
+      total++
+      if (p < start) before++
+      else if (page.length < query.count) page.push(p)
+      else if (next === undefined) next = p
+    }
+    const body: Scim = {
+      schemas: [LIST_URN],
+      totalResults: total,
+      itemsPerPage: page.length,
+      startIndex: before + 1,
+      Resources: page.map((p) => present(request, company, directory.users[p] as ConcurUser, query))
+    }
+    if (next !== undefined) body.nextCursor = app.mock.cursors.seal(directory.seq(next), binding)
+    return reply.type(JSON_TYPE).send(body)
+  })
+
   app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: one user (SCIM 2.0)', description: 'attributes or excludedAttributes as on the list.' },
+    schema: {
+      summary: 'Identity v4.1: one user (SCIM 2.0)',
+      description: 'attributes or excludedAttributes as on the list.',
+      response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema }
+    },
     preHandler: authenticated
   }, async (request, reply) => {
     const { company } = callerOf(request)

@@ -123,3 +123,37 @@ export const JwksSchema = Type.Object({
 }, { description: 'The public keys of the access and id tokens' })
 
 export const RevokedSchema = Type.Object({}, { additionalProperties: false, description: 'The app\'s tokens for the company are revoked' })
+
+// ---- Identity v4.1 (SCIM 2.0) -------------------------------------------------------------------
+
+/** A SCIM user as answered: `schemas` and `id` always, the rest as projected (see identity.ts). */
+export const ScimUserSchema = Type.Object({
+  schemas: Type.Array(Type.String()),
+  id: Type.String()
+}, { additionalProperties: true })
+
+export const ScimListSchema = Type.Object({
+  schemas: Type.Array(Type.String()),
+  totalResults: Type.Integer(),
+  itemsPerPage: Type.Integer(),
+  startIndex: Type.Integer(),
+  Resources: Type.Array(ScimUserSchema),
+  nextCursor: Type.Optional(Type.String({ description: 'Absent on the last page' }))
+})
+
+/** The docs' Error Response: `status` is the HTTP status as a string. */
+export const ScimErrorSchema = Type.Object({
+  schemas: Type.Array(Type.String()),
+  status: Type.String(),
+  scimType: Type.Optional(Type.String()),
+  detail: Type.String()
+})
+
+export const ScimSearchRequestSchema = Type.Object({
+  schemas: Type.Array(Type.String(), { description: 'Must contain urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest' }),
+  filter: Type.Optional(Type.String()),
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  cursor: Type.Optional(Type.String()),
+  attributes: Type.Optional(Type.Array(Type.String())),
+  excludedAttributes: Type.Optional(Type.Array(Type.String()))
+})
