@@ -101,6 +101,14 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('concur', 'GET', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/nobody', 404, { headers: bearer })
   await check('concur', 'POST', '/profile/identity/v4.1/Users/.search', '/profile/identity/v4.1/Users/.search', 200, { headers: bearer, payload: { schemas: [scim], filter: 'active eq true' } })
   await check('concur', 'POST', '/profile/identity/v4.1/Users/.search', '/profile/identity/v4.1/Users/.search', 400, { headers: bearer, payload: { schemas: [scim], filter: 'active eq' } })
+  const scimJson = { ...bearer, 'content-type': 'application/json' }
+  const core = 'urn:ietf:params:scim:schemas:core:2.0:User'
+  await check('concur', 'POST', '/profile/identity/v4.1/Users', '/profile/identity/v4.1/Users', 201, { headers: scimJson, payload: { schemas: [core], userName: 'contract@example.test' } })
+  await check('concur', 'POST', '/profile/identity/v4.1/Users', '/profile/identity/v4.1/Users', 409, { headers: scimJson, payload: { schemas: [core], userName: 'contract@example.test' } })
+  await check('concur', 'PUT', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: scimJson, payload: { schemas: [core], userName: 'johndoe@gmail.com' } })
+  await check('concur', 'PATCH', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: scimJson, payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: true }] } })
+  await check('concur', 'PATCH', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 400, { headers: scimJson, payload: { Operations: [] } })
+  await check('concur', 'DELETE', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/nobody', 404, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 

@@ -270,3 +270,133 @@ t.test('search: paging, projection and refusals', async (t) => {
   t.equal(unknown.statusCode, 404)
   t.same(unknown.json(), scimError(404, 'Resource not found.'))
 })
+
+// ---- Writes -----------------------------------------------------------------------------------
+
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+
+async function write (app: MockServer, token: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
+  return await app.inject({ method, url: `${BASE}${path}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
+}
+
+const newUser = {
+  schemas: [CORE, ENTERPRISE],
+  userName: 'ada@example.test',
+  name: { givenName: 'Ada', familyName: 'Lovelace' },
+  emails: [{ type: 'work', value: 'ada@example.test' }],
+  phoneNumbers: [{ type: 'mobile', value: '+44 20 7946 0000' }],
+  addresses: [{ type: 'work', country: 'gb' }],
+  [ENTERPRISE]: { employeeNumber: 'E-1815' },
+  timezone: 'Europe/London'
+}
+
+t.test('create, replace, patch and delete: each shows in both views at once', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app)).access_token
+  const created = await write(app, token, 'POST', '/Users', newUser)
+  t.equal(created.statusCode, 201)
+  const user = created.json()
+  t.match(user.id, /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/, 'an upper-case GUID, as Concur\'s')
+  t.equal(created.headers.location, `http://localhost:80${BASE}/Users/${user.id as string}`)
+  t.equal(user.meta.location, created.headers.location)
+  t.match(user, { userName: 'ada@example.test', active: true, name: { givenName: 'Ada', familyName: 'Lovelace' }, phoneNumbers: [{ type: 'mobile', value: '+44 20 7946 0000' }], addresses: [{ type: 'work', country: 'GB' }], [ENTERPRISE]: { employeeNumber: 'E-1815', companyId: '7c2b6e4a-1f0d-4c8b-9a3e-5d6f7a8b9c01' } })
+  t.same((await identity(app, token, `/Users/${user.id as string}`)).json(), user, 'read back as created')
+  const bulk = (await concurUsers(app, token, 'loginid=ada@example.test')).json()
+  t.same(bulk.Items, [{ Active: true, CountryCode: 'GB', CellPhoneNumber: '+44 20 7946 0000', PrimaryEmail: 'ada@example.test', EmployeeID: 'E-1815', ID: user.id, Emails: ['ada@example.test'], OrganizationUnit: null, MiddleName: '', LastName: 'Lovelace', FirstName: 'Ada', LoginID: 'ada@example.test' }], 'and in GET /users/')
+
+  const taken = await write(app, token, 'POST', '/Users', { ...newUser, userName: 'ADA@example.test' })
+  t.equal(taken.statusCode, 409)
+  t.same(taken.json(), scimError(409, 'userName ADA@example.test is already in use.', 'uniqueness'))
+
+  const patched = await write(app, token, 'PATCH', `/Users/${user.id as string}`, {
+    schemas: [PATCH],
+    Operations: [
+      { op: 'replace', path: 'active', value: false },
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'ada.l@example.test' },
+      { op: 'remove', path: 'phoneNumbers' },
+      { op: 'add', path: 'name.middleName', value: 'King' }
+    ]
+  })
+  t.equal(patched.statusCode, 200, patched.body)
+  t.match(patched.json(), { active: false, emails: [{ type: 'work', value: 'ada.l@example.test' }], phoneNumbers: [], name: { middleName: 'King' } })
+  t.match((await concurUsers(app, token, 'loginid=ada@example.test')).json().Items[0], { Active: false, PrimaryEmail: 'ada.l@example.test', CellPhoneNumber: null, MiddleName: 'King' })
+
+  const replaced = await write(app, token, 'PUT', `/Users/${user.id as string}`, { schemas: [CORE], userName: 'ada2@example.test' })
+  t.equal(replaced.statusCode, 200)
+  t.match(replaced.json(), { userName: 'ada2@example.test', active: true, emails: [{ value: '' }], phoneNumbers: [], addresses: [], name: { givenName: '', familyName: '' }, [ENTERPRISE]: { employeeNumber: 'ada2@example.test' } }, 'absent attributes are cleared')
+
+  const removed = await write(app, token, 'DELETE', `/Users/${user.id as string}`)
+  t.equal(removed.statusCode, 204)
+  t.equal(removed.body, '')
+  t.equal((await identity(app, token, `/Users/${user.id as string}`)).statusCode, 404)
+  t.equal((await concurUsers(app, token, 'loginid=ada2@example.test')).json().total, 0)
+  t.equal((await write(app, token, 'DELETE', `/Users/${user.id as string}`)).statusCode, 404)
+})
+
+t.test('write refusals change nothing', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app)).access_token
+  const before = (await concurUsers(app, token)).body
+  const cases: Array<[string, 'POST' | 'PUT' | 'PATCH', string, unknown, number, unknown]> = [
+    ['no schemas', 'POST', '/Users', { userName: 'x@example.test' }, 400, scimError(400, `schemas must contain ${CORE}.`, 'invalidSyntax')],
+    ['no userName', 'POST', '/Users', { schemas: [CORE] }, 400, scimError(400, 'userName is required.', 'invalidValue')],
+    ['bad userName', 'POST', '/Users', { schemas: [CORE], userName: 'a,b' }, 400, scimError(400, 'userName contains a character Concur does not allow.', 'invalidValue')],
+    ['active not boolean', 'POST', '/Users', { schemas: [CORE], userName: 'x@example.test', active: 'yes' }, 400, scimError(400, 'active must be a boolean.', 'invalidValue')],
+    ['another company', 'POST', '/Users', { schemas: [CORE], userName: 'x@example.test', [ENTERPRISE]: { companyId: '3a9c5e7b-2d4f-4b6a-8c0e-1f3a5b7d9e02' } }, 400, scimError(400, 'companyId is immutable: it must be the company of the access token.', 'mutability')],
+    ['bad country', 'POST', '/Users', { schemas: [CORE], userName: 'x@example.test', addresses: [{ type: 'work', country: 'USA' }] }, 400, scimError(400, 'addresses country must be a two-letter ISO 3166 code.', 'invalidValue')],
+    ['PUT to a taken userName', 'PUT', `/Users/${JOHN}`, { schemas: [CORE], userName: 'janedoe@gmail.com' }, 409, scimError(409, 'userName janedoe@gmail.com is already in use.', 'uniqueness')],
+    ['PUT unknown', 'PUT', '/Users/nobody', { schemas: [CORE], userName: 'x@example.test' }, 404, scimError(404, 'User nobody not found.')],
+    ['PATCH without PatchOp', 'PATCH', `/Users/${JOHN}`, { Operations: [] }, 400, scimError(400, `schemas must contain ${PATCH}.`, 'invalidSyntax')],
+    ['PATCH to a taken userName', 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'userName', value: 'JaneDoe@gmail.com' }] }, 409, scimError(409, 'userName JaneDoe@gmail.com is already in use.', 'uniqueness')],
+    ['PATCH of id', 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'id', value: 'X' }] }, 400, scimError(400, 'id is immutable.', 'mutability')]
+  ]
+  for (const [name, method, path, body, status, expected] of cases) {
+    const res = await write(app, token, method, path, body)
+    t.equal(res.statusCode, status, name)
+    t.same(res.json(), expected, name)
+  }
+  const badOp = await write(app, token, 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'explode', path: 'active' }] })
+  t.equal(badOp.statusCode, 400)
+  t.match(badOp.json(), { schemas: [ERROR_URN], status: '400' })
+  const malformed = await app.inject({ method: 'POST', url: `${BASE}/Users`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{' })
+  t.same(malformed.json(), scimError(400, 'The request body is not valid JSON.', 'invalidSyntax'))
+  t.equal((await concurUsers(app, token)).body, before, 'the directory is as it was')
+  t.equal((await app.inject({ method: 'POST', url: `${BASE}/Users`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(newUser) })).statusCode, 401)
+})
+
+t.test('a client written from Concur\'s docs: token, list with cursors, search by e-mail, create, patch, delete, confirm in GET /users/', async (t) => {
+  const app = await build(t)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { DEMO } = await import('../../src/demo.js')
+  const co = DEMO.concur.companies.acme
+  const tokenRes = await fetch(`${base}/concur/oauth2/v0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: DEMO.concur.clientId, client_secret: DEMO.concur.clientSecret, grant_type: 'password', username: co.companyId, password: co.requestToken, credtype: 'authtoken' })
+  })
+  const { access_token: accessToken, geolocation } = await tokenRes.json() as { access_token: string, geolocation: string }
+  const api = async (method: string, path: string, body?: unknown): Promise<Response> => await fetch(`${geolocation}/profile/identity/v4.1${path}`, {
+    method, headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  let all = 0
+  let url = '/Users?count=1000'
+  for (;;) {
+    const page = await (await api('GET', url)).json() as { Resources: unknown[], nextCursor?: string }
+    all += page.Resources.length
+    if (page.nextCursor === undefined) break
+    url = `/Users?count=1000&cursor=${encodeURIComponent(page.nextCursor)}`
+  }
+  t.equal(all, co.users)
+  const created = await api('POST', '/Users', { schemas: [CORE], userName: 'grace@acme.test', emails: [{ type: 'work', value: 'grace@acme.test' }], name: { givenName: 'Grace', familyName: 'Hopper' } })
+  t.equal(created.status, 201)
+  const { id } = await created.json() as { id: string }
+  const found = await (await api('POST', '/Users/.search', { schemas: [SEARCH], filter: 'emails.value eq "grace@acme.test"' })).json() as { totalResults: number, Resources: Array<{ id: string }> }
+  t.equal(found.totalResults, 1)
+  t.equal(found.Resources[0]?.id, id)
+  t.equal((await api('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] })).status, 200)
+  const bulk = await (await fetch(`${geolocation}/users/?loginid=grace@acme.test`, { headers: { authorization: `Bearer ${accessToken}` } })).json() as { Items: Array<{ Active: boolean }> }
+  t.equal(bulk.Items[0]?.Active, false, 'GET /users/ shows the patch')
+  t.equal((await api('DELETE', `/Users/${id}`)).status, 204)
+  const after = await (await fetch(`${geolocation}/users/?loginid=grace@acme.test`, { headers: { authorization: `Bearer ${accessToken}` } })).json() as { total: number }
+  t.equal(after.total, 0, 'and the delete')
+})

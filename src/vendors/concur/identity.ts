@@ -5,14 +5,16 @@
  * `scimUser` below and the table in this vendor's README).
  * https://preview.developer.concur.com/api-reference/profile/v4.1.identity.html
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter'
+import { patchBodyValidation, scimPatch, ScimError, type ScimPatch, type ScimResource } from 'scim-patch'
+import type { Json } from '../../core/changes.js'
 import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
-import type { ConcurCompany } from './data.js'
+import { filterKey, type ConcurCompany } from './data.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
-import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, type ConcurUser } from './schemas.js'
+import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
 export const IDENTITY_PATH = '/profile/identity/v4.1'
 export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -306,6 +308,59 @@ function parseSearch (body: unknown): SearchQuery | { error: string, scimType: s
   return query
 }
 
+export const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+
+type Refusal = { status: number, detail: string, scimType?: string }
+const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && 'detail' in x && 'status' in x
+
+const ofType = (list: unknown, type: string): Scim | undefined => {
+  if (!Array.isArray(list)) return undefined
+  const items = list.filter((x): x is Scim => typeof x === 'object' && x !== null)
+  return items.find((x) => typeof x.type === 'string' && x.type.toLowerCase() === type) ?? items.find((x) => x.primary === true) ?? items[0]
+}
+const text = (x: unknown): string | undefined => typeof x === 'string' ? x : undefined
+
+/**
+ * A SCIM user body as the Bulk record it is stored as (the mapping of the README, read back).
+ * Attributes outside the mapping are accepted and not kept (reads show the derived values).
+ */
+export function bulkFromScim (body: unknown, company: ConcurCompany, id: string): ConcurUserFixture | Refusal {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { status: 400, detail: 'The request body must be a JSON SCIM user.', scimType: 'invalidSyntax' }
+  const b = body as Scim
+  if (!Array.isArray(b.schemas) || !b.schemas.includes(USER_URN)) return { status: 400, detail: `schemas must contain ${USER_URN}.`, scimType: 'invalidSyntax' }
+  const userName = text(b.userName)
+  if (userName === undefined || userName.trim() === '') return { status: 400, detail: 'userName is required.', scimType: 'invalidValue' }
+  if (/[%[#!*&()~'{^}\\/?><,;:"+=\]|]/.test(userName)) return { status: 400, detail: 'userName contains a character Concur does not allow.', scimType: 'invalidValue' }
+  if (b.active !== undefined && typeof b.active !== 'boolean') return { status: 400, detail: 'active must be a boolean.', scimType: 'invalidValue' }
+  const name = typeof b.name === 'object' && b.name !== null ? b.name as Scim : {}
+  const enterprise = typeof b[ENTERPRISE_URN] === 'object' && b[ENTERPRISE_URN] !== null ? b[ENTERPRISE_URN] as Scim : {}
+  if (enterprise.companyId !== undefined && enterprise.companyId !== null && String(enterprise.companyId).toLowerCase() !== company.companyId.toLowerCase()) {
+    return { status: 400, detail: 'companyId is immutable: it must be the company of the access token.', scimType: 'mutability' }
+  }
+  const country = text(ofType(b.addresses, 'work')?.country) ?? null
+  if (country !== null && !/^[A-Za-z]{2}$/.test(country)) return { status: 400, detail: 'addresses country must be a two-letter ISO 3166 code.', scimType: 'invalidValue' }
+  const employeeNumber = text(enterprise.employeeNumber)
+  return {
+    ID: id,
+    LoginID: userName,
+    PrimaryEmail: text(ofType(b.emails, 'work')?.value) ?? '',
+    EmployeeID: employeeNumber === undefined || employeeNumber === '' ? userName : employeeNumber,
+    FirstName: text(name.givenName) ?? '',
+    LastName: text(name.familyName) ?? '',
+    MiddleName: text(name.middleName) ?? '',
+    Active: b.active === undefined ? true : b.active as boolean,
+    CountryCode: country === null ? null : country.toUpperCase(),
+    CellPhoneNumber: text(ofType(b.phoneNumbers, 'mobile')?.value) ?? null
+  }
+}
+
+/** 409 when another user of the company has this userName (Concur: unique across its products). */
+function userNameTaken (company: ConcurCompany, userName: string, self: string | undefined): Refusal | undefined {
+  const directory = company.directory
+  const other = directory.lookup('loginid', filterKey('loginid', userName)).find((p) => (directory.users[p] as ConcurUser).ID.toLowerCase() !== self?.toLowerCase())
+  return other === undefined ? undefined : { status: 409, detail: `userName ${userName} is already in use.`, scimType: 'uniqueness' }
+}
+
 /** JSON bodies (`application/json`, `application/scim+json`) up to this size; other types are not a SearchRequest. */
 const JSON_BODY_LIMIT = 1024 * 1024
 
@@ -316,6 +371,8 @@ export async function registerIdentityRoutes (app: FastifyInstance, auth: Concur
     scope.setValidatorCompiler(() => () => true)
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (_request, body, done) => {
+      // An empty body (a DELETE sent with a content type) is no body.
+      if (body === '') { done(null, undefined); return }
       try {
         done(null, JSON.parse(body as string))
       } catch {
@@ -407,6 +464,91 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     }
     if (next !== undefined) body.nextCursor = app.mock.cursors.seal(directory.seq(next), binding)
     return reply.type(JSON_TYPE).send(body)
+  })
+
+  const send = (reply: FastifyReply, r: Refusal): FastifyReply => sendScimError(reply, r.status, r.detail, r.scimType)
+  const locate = (company: ConcurCompany, id: string): number | undefined => company.directory.lookup('id', id.toLowerCase())[0]
+  const changeOf = (tenant: string): { at: number, vendor: string, tenant: string } => ({ at: app.mock.changes.now(), vendor: 'concur', tenant })
+  const answer = (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, id: string, status: number): FastifyReply => {
+    const position = locate(company, id)
+    if (position === undefined) return sendScimError(reply, 404, `User ${id} not found.`)
+    const user = present(request, company, company.directory.users[position] as ConcurUser, { attributes: undefined, excluded: undefined })
+    return reply.code(status).header('location', (user.meta as Scim).location as string).type(JSON_TYPE).send(user)
+  }
+
+  app.post(`${IDENTITY_PATH}/Users`, {
+    schema: { summary: 'Identity v4.1: create a user (stored as the Bulk record of the mapping)', response: { 201: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 409: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    // Concur's ids are upper-case GUIDs; made here and carried by the change, so every replica agrees.
+    const user = bulkFromScim(request.body, company, randomUUID().toUpperCase())
+    if (isRefusal(user)) return send(reply, user)
+    const taken = userNameTaken(company, user.LoginID, undefined)
+    if (taken !== undefined) return send(reply, taken)
+    await app.mock.changes.submit({ kind: 'users.added', ...changeOf(tenant.id), users: [user as unknown as Json] })
+    return answer(request, reply, company, user.ID, 201)
+  })
+
+  app.put<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
+    schema: { summary: 'Identity v4.1: replace a user (absent attributes are cleared)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    const position = locate(company, request.params.id)
+    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+    const id = (company.directory.users[position] as ConcurUser).ID
+    const user = bulkFromScim(request.body, company, id)
+    if (isRefusal(user)) return send(reply, user)
+    const taken = userNameTaken(company, user.LoginID, id)
+    if (taken !== undefined) return send(reply, taken)
+    // OrganizationUnit has no Identity attribute: a replace keeps it.
+    const kept = { ...user, OrganizationUnit: (company.directory.users[position] as ConcurUser).OrganizationUnit }
+    await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant.id), userId: id, user: kept as unknown as { [key: string]: Json } })
+    return answer(request, reply, company, id, 200)
+  })
+
+  app.patch<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
+    schema: { summary: 'Identity v4.1: change a user with SCIM PatchOp operations (add, replace, remove)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    const position = locate(company, request.params.id)
+    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+    const current = company.directory.users[position] as ConcurUser
+    const body = request.body as ScimPatch | undefined
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.schemas) || !body.schemas.includes(PATCH_URN)) {
+      return sendScimError(reply, 400, `schemas must contain ${PATCH_URN}.`, 'invalidSyntax')
+    }
+    let patched: Scim
+    try {
+      patchBodyValidation(body)
+      const view = structuredClone(scimUser(company, current)) as unknown as ScimResource
+      patched = scimPatch(view, body.Operations, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Scim
+    } catch (err) {
+      if (err instanceof ScimError) return sendScimError(reply, 400, err.message, err.scimCode ?? 'invalidValue')
+      if (err instanceof TypeError || err instanceof RangeError) return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
+      throw err
+    }
+    if (String(patched.id) !== current.ID) return sendScimError(reply, 400, 'id is immutable.', 'mutability')
+    const user = bulkFromScim(patched, company, current.ID)
+    if (isRefusal(user)) return send(reply, user)
+    const taken = userNameTaken(company, user.LoginID, current.ID)
+    if (taken !== undefined) return send(reply, taken)
+    const kept = { ...user, OrganizationUnit: current.OrganizationUnit }
+    await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant.id), userId: current.ID, user: kept as unknown as { [key: string]: Json } })
+    return answer(request, reply, company, current.ID, 200)
+  })
+
+  app.delete<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
+    schema: { summary: 'Identity v4.1: delete a user', response: { 204: { type: 'null' }, 401: ScimErrorSchema, 404: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { tenant, company } = callerOf(request)
+    const position = locate(company, request.params.id)
+    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+    await app.mock.changes.submit({ kind: 'user.removed', ...changeOf(tenant.id), userId: (company.directory.users[position] as ConcurUser).ID })
+    return reply.code(204).send()
   })
 
   app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {

@@ -45,7 +45,9 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
     if (status >= 500) request.log.error({ err: error }, 'unexpected error in the Concur module')
     if (request.url.includes(IDENTITY_PATH)) {
       if (status >= 500) return sendScimError(reply, 500, 'Internal Server Error')
-      return sendScimError(reply, status, status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.', status === 400 ? 'invalidSyntax' : undefined)
+      // A change refused when applied (a race with another write) says why; a body parser's refusal is about JSON.
+      const detail = String(error.code ?? '').startsWith('MOCK_') ? error.message : status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.'
+      return sendScimError(reply, status, detail, status === 400 ? 'invalidSyntax' : undefined)
     }
     return sendThrownError(request, reply, status)
   })
