@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import type { MockServer } from '../../src/index.js'
-import { adminCall, build, concurToken, concurUsers } from '../helper.js'
+import { adminCall, advanceClock, build, CONCUR, concurToken, concurTokenRequest, concurUsers, pinClock } from '../helper.js'
 
 const BASE = '/concur/profile/identity/v4.1'
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
@@ -399,4 +399,23 @@ t.test('a client written from Concur\'s docs: token, list with cursors, search b
   t.equal((await api('DELETE', `/Users/${id}`)).status, 204)
   const after = await (await fetch(`${geolocation}/users/?loginid=grace@acme.test`, { headers: { authorization: `Bearer ${accessToken}` } })).json() as { total: number }
   t.equal(after.total, 0, 'and the delete')
+})
+
+t.test('client credentials: an app token, refused by Identity and the Bulk API', async (t) => {
+  const app = await build(t)
+  await pinClock(app)
+  const res = await concurTokenRequest(app, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'client_credentials' })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.same(Object.keys(body), ['expires_in', 'scope', 'token_type', 'access_token', 'geolocation'], 'no refresh token, no id token')
+  t.same({ ...body, access_token: 'x' }, { expires_in: 3600, scope: 'app-scopes', token_type: 'Bearer', access_token: 'x', geolocation: 'http://localhost:80/concur' })
+  const refused = await identity(app, body.access_token, '/Users')
+  t.equal(refused.statusCode, 403)
+  t.same(refused.json(), scimError(403, 'This API supports only company level access tokens; an app token (client credentials grant) is refused.'))
+  t.equal((await write(app, body.access_token, 'POST', '/Users', newUser)).statusCode, 403)
+  t.equal((await concurUsers(app, body.access_token)).statusCode, 401, 'Get Users needs a company token too')
+  const wrongSecret = await concurTokenRequest(app, { client_id: CONCUR.clientId, client_secret: 'wrong', grant_type: 'client_credentials' })
+  t.same(wrongSecret.json(), { error: 'invalid_client', error_description: 'Incorrect Credentials. Please Retry', code: 64 }, 'the documented client check comes first')
+  await advanceClock(app, 3600)
+  t.equal((await identity(app, body.access_token, '/Users')).statusCode, 401, 'an expired app token is no token')
 })

@@ -21,7 +21,7 @@ t.test('every row of the token error table, in order', async (t) => {
     ['grant_type missing', without('grant_type'), err('invalid_request', 65, 'grant_type was not supplied')],
     ['client unknown', { ...good, client_id: '00000000-0000-4000-8000-000000000000' }, err('invalid_client', 61, 'client not found')],
     ['client secret wrong', { ...good, client_secret: 'wrong' }, err('invalid_client', 64, 'Incorrect Credentials. Please Retry')],
-    ['grant_type not supported', { ...good, grant_type: 'client_credentials' }, err('invalid_grant', 60, 'these are not the grants you are looking for')],
+    ['grant_type not supported', { ...good, grant_type: 'authorization_code' }, err('invalid_grant', 60, 'these are not the grants you are looking for')],
     ['username missing', without('username'), err('invalid_request', 51, 'username was not supplied')],
     ['password missing', without('password'), err('invalid_request', 52, 'password was not supplied')],
     ['credtype invalid', { ...good, credtype: 'magic' }, err('invalid_request', 120, 'credtype is invalid')],

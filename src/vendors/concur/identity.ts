@@ -388,7 +388,11 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   /** Company token required; 401 in the SCIM error shape. */
   const authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const found = await auth.authenticate(request)
-    if (found === undefined) return sendScimError(reply, 401, 'Authentication failed: a valid company access token is required.')
+    if (found === undefined) {
+      // The docs: "This API supports only company level access tokens."
+      if (await auth.isAppToken(request)) return sendScimError(reply, 403, 'This API supports only company level access tokens; an app token (client credentials grant) is refused.')
+      return sendScimError(reply, 401, 'Authentication failed: a valid company access token is required.')
+    }
     request.caller = found
     if (await app.identify(request, reply, found.tenant.id)) return reply
     return undefined
@@ -398,7 +402,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     schema: {
       summary: 'Identity v4.1: list the company\'s users (SCIM 2.0, cursor paging)',
       description: `count 1..${MAX_COUNT} (default ${DEFAULT_COUNT}), cursor (the previous page's nextCursor), attributes or excludedAttributes. startIndex is refused.`,
-      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema }
+      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema }
     },
     preHandler: authenticated
   }, async (request, reply) => {
@@ -427,7 +431,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
       summary: 'Identity v4.1: search the company\'s users with a SCIM filter (cursor paging)',
       description: `Body: {schemas:["${SEARCH_URN}"], filter, count (1..${MAX_COUNT}), cursor, attributes, excludedAttributes}. Checked by the route itself, so refusals are SCIM errors.`,
       body: ScimSearchRequestSchema,
-      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema }
+      response: { 200: ScimListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema }
     },
     preHandler: authenticated
   }, async (request, reply) => {
@@ -477,7 +481,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   }
 
   app.post(`${IDENTITY_PATH}/Users`, {
-    schema: { summary: 'Identity v4.1: create a user (stored as the Bulk record of the mapping)', response: { 201: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 409: ScimErrorSchema } },
+    schema: { summary: 'Identity v4.1: create a user (stored as the Bulk record of the mapping)', response: { 201: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 409: ScimErrorSchema } },
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
@@ -491,7 +495,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   })
 
   app.put<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: replace a user (absent attributes are cleared)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+    schema: { summary: 'Identity v4.1: replace a user (absent attributes are cleared)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
@@ -509,7 +513,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   })
 
   app.patch<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: change a user with SCIM PatchOp operations (add, replace, remove)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+    schema: { summary: 'Identity v4.1: change a user with SCIM PatchOp operations (add, replace, remove)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
@@ -541,7 +545,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   })
 
   app.delete<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: delete a user', response: { 204: { type: 'null' }, 401: ScimErrorSchema, 404: ScimErrorSchema } },
+    schema: { summary: 'Identity v4.1: delete a user', response: { 204: { type: 'null' }, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema } },
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
@@ -555,7 +559,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     schema: {
       summary: 'Identity v4.1: one user (SCIM 2.0)',
       description: 'attributes or excludedAttributes as on the list.',
-      response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 404: ScimErrorSchema }
+      response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema }
     },
     preHandler: authenticated
   }, async (request, reply) => {

@@ -19,6 +19,8 @@ export const ACCESS_TOKEN_SECONDS = 3600
 export const REFRESH_TOKEN_SECONDS = 180 * 86_400
 export const REQUEST_TOKEN_SECONDS = 24 * 3600
 export const SCOPE = 'user.read company.read'
+/** The scopes of an app token (client credentials): the app's own, no company data. */
+export const APP_SCOPE = 'app-scopes'
 export { MOUNT }
 export const FORM_BODY_LIMIT = 64 * 1024
 
@@ -74,7 +76,7 @@ export class ConcurAuth {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) return undefined
     const claims = await this.#issuer.verify(match[1] as string)
-    if (claims === undefined || typeof claims.sub !== 'string' || typeof claims.aud !== 'string') return undefined
+    if (claims === undefined || typeof claims.sub !== 'string' || typeof claims.aud !== 'string' || claims['concur.type'] !== 'company') return undefined
     const tenant = this.#store.byKey<ConcurCompany>('concur', claims.sub)
     const session = tenant?.data.sessions.get(claims.aud)
     if (tenant === undefined || session === undefined || session.sid !== claims.sid) return undefined
@@ -110,6 +112,7 @@ export class ConcurAuth {
     if (!secrets.has(secret)) return sendOAuthError(reply, OAUTH_ERRORS.wrongSecret)
     if (grantType === 'password') return await this.#passwordGrant(request, reply, form, clientId)
     if (grantType === 'refresh_token') return await this.#refreshGrant(request, reply, form, clientId)
+    if (grantType === 'client_credentials') return await this.#appGrant(request, reply, clientId)
     return sendOAuthError(reply, OAUTH_ERRORS.badGrant)
   }
 
@@ -135,6 +138,25 @@ export class ConcurAuth {
     if (requestToken.clientId !== clientId) return sendOAuthError(reply, OAUTH_ERRORS.otherClient)
     const open = company.sessions.get(clientId)
     return await this.#issue(request, reply, tenant as Tenant<ConcurCompany>, 'password', open ?? { clientId, sid: randomUUID(), refreshToken: randomUUID() })
+  }
+
+  /**
+   * Client credentials: an app token, for the app itself and no company (`concur.type` app, no
+   * refresh or id token); APIs that need a company token refuse it.
+   */
+  async #appGrant (request: FastifyRequest, reply: FastifyReply, clientId: string): Promise<FastifyReply> {
+    const geo = geolocation(request, this.#app.mock.config.publicUrl)
+    const accessToken = await this.#issuer.sign({ iss: geo, sub: clientId, aud: clientId, 'concur.type': 'app', 'concur.version': 2, scope: APP_SCOPE }, ACCESS_TOKEN_SECONDS)
+    // Not the company token's response schema (no refresh or id token): serialized as it is.
+    return reply.type('application/json').serializer(JSON.stringify).send({ expires_in: ACCESS_TOKEN_SECONDS, scope: APP_SCOPE, token_type: 'Bearer', access_token: accessToken, geolocation: geo })
+  }
+
+  /** Whether the request carries a valid app token (client credentials grant): not a company's. */
+  async isAppToken (request: FastifyRequest): Promise<boolean> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+    if (match === null) return false
+    const claims = await this.#issuer.verify(match[1] as string)
+    return claims?.['concur.type'] === 'app'
   }
 
   #requestTokenLive (t: { issuedAt: number | undefined, neverExpires: boolean }): boolean {
@@ -212,7 +234,8 @@ export function registerOAuthRoutes (app: FastifyInstance, auth: ConcurAuth, jwk
     bodyLimit: FORM_BODY_LIMIT,
     config: { envelope: 'oauth' },
     schema: {
-      summary: 'Company token: password grant (credtype=authtoken) or refresh grant',
+      summary: 'Company token (password grant with credtype=authtoken, refresh grant) or app token (client credentials grant)',
+      description: 'The client credentials grant answers expires_in, scope, token_type, access_token and geolocation only (no refresh or id token).',
       consumes: ['application/x-www-form-urlencoded'],
       response: { 200: TokenSuccessSchema, 400: OAuthErrorSchema, 413: OAuthErrorSchema }
     }
