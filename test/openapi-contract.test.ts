@@ -109,6 +109,10 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('concur', 'PATCH', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: scimJson, payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: true }] } })
   await check('concur', 'PATCH', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 400, { headers: scimJson, payload: { Operations: [] } })
   await check('concur', 'DELETE', '/profile/identity/v4.1/Users/{id}', '/profile/identity/v4.1/Users/nobody', 404, { headers: bearer })
+  for (const [template, url] of [['/ServiceProviderConfig', '/ServiceProviderConfig'], ['/ResourceTypes', '/ResourceTypes'], ['/Schemas', '/Schemas'], ['/Schemas/{id}', `/Schemas/${core}`]]) {
+    await check('concur', 'GET', `/profile/identity/v4.1${template as string}`, `/profile/identity/v4.1${url as string}`, 200, { headers: bearer })
+  }
+  await check('concur', 'GET', '/profile/identity/v4.1/Schemas/{id}', '/profile/identity/v4.1/Schemas/urn:nope', 404, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 

@@ -419,3 +419,26 @@ t.test('client credentials: an app token, refused by Identity and the Bulk API',
   await advanceClock(app, 3600)
   t.equal((await identity(app, body.access_token, '/Users')).statusCode, 401, 'an expired app token is no token')
 })
+
+t.test('discovery documents describe what the mock supports', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app)).access_token
+  const spc = await identity(app, token, '/ServiceProviderConfig')
+  t.equal(spc.statusCode, 200)
+  t.match(spc.json(), { schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'], patch: { supported: true }, bulk: { supported: false }, filter: { supported: true, maxResults: 1000 }, sort: { supported: false }, etag: { supported: false }, changePassword: { supported: false } })
+  const types = (await identity(app, token, '/ResourceTypes')).json()
+  t.same(types.Resources.map((r: { id: string, endpoint: string, schema: string }) => [r.id, r.endpoint, r.schema]), [['User', '/Users', CORE]])
+  const all = (await identity(app, token, '/Schemas')).json()
+  t.same(all.Resources.map((s: { id: string }) => s.id), [CORE, ENTERPRISE])
+  const one = (await identity(app, token, `/Schemas/${ENTERPRISE}`)).json()
+  t.same(one.attributes.map((a: { name: string }) => a.name), ['employeeNumber', 'companyId', 'startDate', 'terminationDate'])
+  t.equal(one.meta.location, `http://localhost:80${BASE}/Schemas/${ENTERPRISE}`)
+  // Every attribute the User schema names is one a read returns.
+  const user = (await identity(app, token, `/Users/${JOHN}`)).json()
+  const core = (await identity(app, token, `/Schemas/${CORE}`)).json()
+  for (const a of core.attributes as Array<{ name: string }>) t.ok(a.name in user, `${a.name} is served`)
+  const missing = await identity(app, token, '/Schemas/urn:nope')
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), scimError(404, 'Schema urn:nope not found.'))
+  t.equal((await app.inject({ url: `${BASE}/ServiceProviderConfig` })).statusCode, 401)
+})

@@ -13,6 +13,7 @@ import type { Json } from '../../core/changes.js'
 import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
 import { filterKey, type ConcurCompany } from './data.js'
+import { resourceTypes, schemaById, schemas, serviceProviderConfig } from './identity-docs.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
 import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
@@ -553,6 +554,23 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
     await app.mock.changes.submit({ kind: 'user.removed', ...changeOf(tenant.id), userId: (company.directory.users[position] as ConcurUser).ID })
     return reply.code(204).send()
+  })
+
+  const docsBase = (request: FastifyRequest): string => `${geolocation(request, app.mock.config.publicUrl)}${IDENTITY_PATH}`
+  const docSchema = { response: { 200: { type: 'object', additionalProperties: true }, 401: ScimErrorSchema, 403: ScimErrorSchema } }
+  app.get(`${IDENTITY_PATH}/ServiceProviderConfig`, { schema: { summary: 'Identity v4.1: what the service supports (patch, filter up to 1000 results; no bulk, sort, etag)', ...docSchema }, preHandler: authenticated },
+    async (request, reply) => reply.type(JSON_TYPE).serializer(JSON.stringify).send(serviceProviderConfig(docsBase(request))))
+  app.get(`${IDENTITY_PATH}/ResourceTypes`, { schema: { summary: 'Identity v4.1: the User resource type', ...docSchema }, preHandler: authenticated },
+    async (request, reply) => reply.type(JSON_TYPE).serializer(JSON.stringify).send(resourceTypes(docsBase(request))))
+  app.get(`${IDENTITY_PATH}/Schemas`, { schema: { summary: 'Identity v4.1: the User schema and the enterprise extension, as far as the mock keeps them', ...docSchema }, preHandler: authenticated },
+    async (request, reply) => reply.type(JSON_TYPE).serializer(JSON.stringify).send(schemas(docsBase(request))))
+  app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Schemas/:id`, {
+    schema: { summary: 'Identity v4.1: one schema by its URN', response: { ...docSchema.response, 404: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const found = schemaById(docsBase(request), request.params.id)
+    if (found === undefined) return sendScimError(reply, 404, `Schema ${request.params.id} not found.`)
+    return reply.type(JSON_TYPE).serializer(JSON.stringify).send(found)
   })
 
   app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
