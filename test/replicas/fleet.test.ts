@@ -177,6 +177,48 @@ t.test('a fleet of three replicas behind nginx', { skip: missing && process.env.
     t.ok(added > 0, 'writes ran during the walk')
   })
 
+  t.test('Identity cursor walks through the balancer return every user once while Identity writes run', async (t) => {
+    const { access_token: token } = await json(await fetch(`${r1.http}/concur/oauth2/v0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(passwordGrant('acme')) }))
+    const headers = { authorization: `Bearer ${token as string}`, 'content-type': 'application/json' }
+    const identity = '/concur/profile/identity/v4.1'
+    const before = new Set<string>()
+    let cursor: string | undefined
+    const walk = async (): Promise<string[]> => {
+      const ids: string[] = []
+      cursor = undefined
+      do {
+        const res = await fetch(`${lb}${identity}/Users?count=300&attributes=id${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`, { headers })
+        t.equal(res.status, 200)
+        const body = await json(res)
+        ids.push(...(body.Resources as Array<{ id: string }>).map((u) => u.id))
+        cursor = body.nextCursor
+      } while (cursor !== undefined)
+      return ids
+    }
+    for (const id of await walk()) before.add(id)
+    const run = { writing: true }
+    const created: string[] = []
+    const writer = (async () => {
+      for (let i = 1; run.writing; i++) {
+        const res = await fetch(`${(i % 2 === 0 ? r2 : r3).http}${identity}/Users`, {
+          method: 'POST', headers, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `fleet-identity-${i}@acme.test` })
+        })
+        if (res.status === 201) created.push((await json(res)).id)
+      }
+    })()
+    const seen = await walk()
+    run.writing = false
+    await writer
+    t.equal(new Set(seen).size, seen.length, 'no user twice')
+    t.ok([...before].every((id) => seen.includes(id)), 'every user that existed for the whole walk')
+    t.ok(created.length > 0, `Identity writes ran during the walk (${created.length})`)
+    const last = created.at(-1) as string
+    await eventually(t, 'the last Identity create is served by every replica', async () => {
+      const statuses = await Promise.all(replicas.map(async (r) => (await fetch(`${r.http}${identity}/Users/${last}`, { headers })).status))
+      return statuses.every((s) => s === 200)
+    })
+  })
+
   t.test('times: 2 fires exactly twice fleet-wide; a clock move and a reset reach every replica', async (t) => {
     t.equal((await post(`${lb}/__admin/faults`, { match: { vendor: 'concur', path: '/oauth2/v0/jwks' }, action: { status: 503 }, times: 2 })).status, 201)
     for (const r of replicas) await eventually(t, `${r.name} has the rule`, async () => (await json(await fetch(`${r.http}/__admin/faults`))).faults.length === 1)
