@@ -19,7 +19,8 @@ const UNDOCUMENTED = [
   /^\/health$/, // the same as /__admin/health, which is documented
   /^\/openapi\//, /^\/docs(\/|$)/, // the documents themselves and Swagger UI
   /^\/ispring\/api\/v2\//, // iSpring's alias prefix: the same routes as under /ispring
-  /^\/concur\/users$/ // GET /users without the slash: the same as /users/
+  /^\/concur\/users$/, // GET /users without the slash: the same as /users/
+  /^\/concur\/profile\/identity\/v4\/Users\/$/ // Identity v4's list with the docs' trailing slash: the same as /Users
 ]
 
 /** Every `METHOD /path` the app routes (HEAD answers for GET, automatically), from Fastify's route tree. */
@@ -113,6 +114,10 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
     await check('concur', 'GET', `/profile/identity/v4.1${template as string}`, `/profile/identity/v4.1${url as string}`, 200, { headers: bearer })
   }
   await check('concur', 'GET', '/profile/identity/v4.1/Schemas/{id}', '/profile/identity/v4.1/Schemas/urn:nope', 404, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4/Users', '/profile/identity/v4/Users?count=2', 200, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4/Users', '/profile/identity/v4/Users?count=200', 400, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: bearer })
+  await check('concur', 'GET', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/nobody', 404, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 

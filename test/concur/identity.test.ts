@@ -442,3 +442,40 @@ t.test('discovery documents describe what the mock supports', async (t) => {
   t.same(missing.json(), scimError(404, 'Schema urn:nope not found.'))
   t.equal((await app.inject({ url: `${BASE}/ServiceProviderConfig` })).statusCode, 401)
 })
+
+t.test('Identity v4: startIndex and count paging, eq filters, one user', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app, 'acme')).access_token
+  const v4 = async (path: string) => await app.inject({ url: `/concur/profile/identity/v4${path}`, headers: { authorization: `Bearer ${token}` } })
+  const first = await v4('/Users/')
+  t.equal(first.statusCode, 200)
+  const body = first.json()
+  t.same(Object.keys(body), ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'])
+  t.match(body, { totalResults: 2500, startIndex: 1, itemsPerPage: 10 }, 'count defaults to 10')
+  const bulk = (await concurUsers(app, token, 'offset=95&limit=5')).json().Items.map((u: { ID: string }) => u.ID)
+  const page = (await v4('/Users?startIndex=96&count=5')).json()
+  t.same(page.Resources.map((u: { id: string }) => u.id), bulk, 'startIndex is 1-based over the Bulk order')
+  t.equal(page.Resources[0].meta.location, `http://localhost:80/concur/profile/identity/v4/Users/${bulk[0] as string}`)
+  t.equal((await v4('/Users?startIndex=2600')).json().Resources.length, 0)
+  const someone = (await concurUsers(app, token, 'offset=7&limit=1')).json().Items[0]
+  const byName = (await v4(`/Users?filter=${encodeURIComponent(`userName eq "${String(someone.LoginID).toUpperCase()}"`)}`)).json()
+  t.same(byName.Resources.map((u: { id: string }) => u.id), [someone.ID])
+  t.equal(byName.totalResults, 1)
+  const byNumber = (await v4(`/Users?filter=${encodeURIComponent(`employeeNumber eq "${someone.EmployeeID as string}"`)}`)).json()
+  t.same(byNumber.Resources.map((u: { id: string }) => u.id), [someone.ID])
+  t.equal((await v4(`/Users?filter=${encodeURIComponent('externalId eq "x"')}`)).json().totalResults, 0)
+  t.equal((await v4(`/Users/${someone.ID as string}`)).json().userName, someone.LoginID)
+  t.same((await v4('/Users/nobody')).json(), scimError(404, 'User nobody not found.'))
+  const refusals: Array<[string, unknown]> = [
+    ['/Users?count=101', scimError(400, 'count must be an integer from 1 to 100.', 'invalidValue')],
+    ['/Users?startIndex=0', scimError(400, 'startIndex must be an integer of 1 or more.', 'invalidValue')],
+    [`/Users?filter=${encodeURIComponent('active eq true')}`, scimError(400, 'filter supports only userName, employeeNumber or externalId eq "value".', 'invalidFilter')],
+    [`/Users?filter=${encodeURIComponent('userName co "a"')}`, scimError(400, 'filter supports only userName, employeeNumber or externalId eq "value".', 'invalidFilter')]
+  ]
+  for (const [path, expected] of refusals) {
+    const res = await v4(path)
+    t.equal(res.statusCode, 400, path)
+    t.same(res.json(), expected, path)
+  }
+  t.equal((await app.inject({ url: '/concur/profile/identity/v4/Users' })).statusCode, 401)
+})

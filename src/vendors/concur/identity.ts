@@ -15,11 +15,23 @@ import { rawQuery } from '../../core/routing.js'
 import { filterKey, type ConcurCompany } from './data.js'
 import { resourceTypes, schemaById, schemas, serviceProviderConfig } from './identity-docs.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
-import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
+import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, ScimV4ListSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
-export const IDENTITY_PATH = '/profile/identity/v4.1'
-export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+export const IDENTITY_PATH = '/profile/identity/v4.1'
+export const IDENTITY_V4_PATH = '/profile/identity/v4'
+/** Where Identity's answers (errors included) are SCIM: both versions. */
+export const IDENTITY_PREFIX = '/profile/identity/'
+export const V4_MAX_COUNT = 100
+export const V4_DEFAULT_COUNT = 10
+/** v4 filters: `eq` on these attributes only (the v4 page). */
+const V4_FILTERS: Record<string, (u: ConcurUser) => string | undefined> = {
+  username: (u) => u.LoginID,
+  employeenumber: (u) => u.EmployeeID,
+  [`${ENTERPRISE_URN.toLowerCase()}:employeenumber`]: (u) => u.EmployeeID,
+  externalid: () => undefined
+}
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
 export const SEARCH_URN = 'urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'
@@ -152,9 +164,9 @@ function drop (user: Scim, paths: AttributePath[]): Scim {
 export interface Projection { attributes: AttributePath[] | undefined, excluded: AttributePath[] | undefined }
 
 /** The user as answered: located under the host asked, then projected. */
-function present (request: FastifyRequest, company: ConcurCompany, u: ConcurUser, projection: Projection): Scim {
+function present (request: FastifyRequest, company: ConcurCompany, u: ConcurUser, projection: Projection, path = IDENTITY_PATH): Scim {
   const base = scimUser(company, u)
-  const user: Scim = { ...base, meta: { ...(base.meta as Scim), location: `${geolocation(request, request.server.mock.config.publicUrl)}${IDENTITY_PATH}/Users/${u.ID}` } }
+  const user: Scim = { ...base, meta: { ...(base.meta as Scim), location: `${geolocation(request, request.server.mock.config.publicUrl)}${path}/Users/${u.ID}` } }
   if (projection.attributes !== undefined) return pick(user, projection.attributes)
   if (projection.excluded !== undefined) return drop(user, projection.excluded)
   return user
@@ -571,6 +583,60 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     const found = schemaById(docsBase(request), request.params.id)
     if (found === undefined) return sendScimError(reply, 404, `Schema ${request.params.id} not found.`)
     return reply.type(JSON_TYPE).serializer(JSON.stringify).send(found)
+  })
+
+  /** Identity v4: offset paging by `startIndex` (1-based) and `count` (1..100, default 10), `eq` filters on userName, employeeNumber, externalId. */
+  const v4List = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const { company } = callerOf(request)
+    const pairs = parseQuery(rawQuery(request))
+    if (pairs === undefined) return sendScimError(reply, 400, 'The query string is malformed.', 'invalidValue')
+    let startIndex = 1
+    let count = V4_DEFAULT_COUNT
+    let match: ((u: ConcurUser) => boolean) | undefined
+    for (const { name, value } of pairs) {
+      if (name === 'startIndex' || name === 'count') {
+        const n = DIGITS.test(value) ? Number(value) : NaN
+        if (name === 'startIndex') {
+          if (!(n >= 1 && Number.isSafeInteger(n))) return sendScimError(reply, 400, 'startIndex must be an integer of 1 or more.', 'invalidValue')
+          startIndex = n
+        } else {
+          if (!(n >= 1 && n <= V4_MAX_COUNT)) return sendScimError(reply, 400, `count must be an integer from 1 to ${V4_MAX_COUNT}.`, 'invalidValue')
+          count = n
+        }
+      } else if (name === 'filter') {
+        const f = parseScimFilter(value)
+        const field = f?.op === 'eq' ? V4_FILTERS[(f as { attrPath: string }).attrPath.toLowerCase()] : undefined
+        const wanted = (f as { compValue?: unknown } | undefined)?.compValue
+        if (f === undefined || field === undefined || typeof wanted !== 'string') return sendScimError(reply, 400, 'filter supports only userName, employeeNumber or externalId eq "value".', 'invalidFilter')
+        match = (u) => field(u)?.toLowerCase() === wanted.toLowerCase()
+      }
+    }
+    const directory = company.directory
+    const matching = match === undefined ? directory.users : directory.users.filter(match)
+    const page = matching.slice(startIndex - 1, startIndex - 1 + count)
+    return reply.type(JSON_TYPE).send({
+      schemas: [LIST_URN],
+      totalResults: matching.length,
+      startIndex,
+      itemsPerPage: page.length,
+      Resources: page.map((u) => present(request, company, u, { attributes: undefined, excluded: undefined }, IDENTITY_V4_PATH))
+    })
+  }
+  const v4ListSchema = {
+    summary: 'Identity v4: list the company\'s users (startIndex/count paging, eq filters)',
+    description: `startIndex (1-based, default 1), count 1..${V4_MAX_COUNT} (default ${V4_DEFAULT_COUNT}), filter: userName, employeeNumber or externalId eq "value".`,
+    response: { 200: ScimV4ListSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema }
+  }
+  app.get(`${IDENTITY_V4_PATH}/Users`, { schema: v4ListSchema, preHandler: authenticated }, v4List)
+  app.get(`${IDENTITY_V4_PATH}/Users/`, { schema: { ...v4ListSchema, hide: true }, preHandler: authenticated }, v4List)
+  app.get<{ Params: { id: string } }>(`${IDENTITY_V4_PATH}/Users/:id`, {
+    schema: { summary: 'Identity v4: one user', response: { 200: ScimUserSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema } },
+    preHandler: authenticated
+  }, async (request, reply) => {
+    const { company } = callerOf(request)
+    const position = locate(company, request.params.id)
+    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+    return reply.type(JSON_TYPE).send(present(request, company, company.directory.users[position] as ConcurUser, { attributes: undefined, excluded: undefined }, IDENTITY_V4_PATH))
   })
 
   app.get<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {

@@ -16,7 +16,7 @@ import { concurSandboxCard } from './sandbox.js'
 import { CORRELATION_HEADER, rawErrorAnswer, sendConcurError, sendMessageError, sendThrownError } from './errors.js'
 import { ConcurAuth, FORM_BODY_LIMIT, MOUNT, registerOAuthRoutes } from './oauth.js'
 import { registerUserRoutes } from './users.js'
-import { IDENTITY_PATH, registerIdentityRoutes, sendScimError } from './identity.js'
+import { IDENTITY_PREFIX, registerIdentityRoutes, sendScimError } from './identity.js'
 import { registerFormBody } from '../../core/form-body.js'
 
 export const SIGNING_KEY_FILE = join(SHIPPED_FIXTURES_DIR, 'keys', 'concur-jwt-dev-key.json')
@@ -35,7 +35,7 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
   registerOAuthRoutes(app, auth, { keys: [issuer.publicJwk] })
   registerUserRoutes(app, auth)
 
-  app.setNotFoundHandler(async (request, reply) => request.url.includes(IDENTITY_PATH)
+  app.setNotFoundHandler(async (request, reply) => request.url.includes(IDENTITY_PREFIX)
     ? sendScimError(reply, 404, 'Resource not found.')
     : sendMessageError(reply, 404, 'Resource not found', app.mock.clock.now()))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -43,7 +43,7 @@ async function concurPlugin (app: FastifyInstance): Promise<void> {
     if (error.code === STATE_UNAVAILABLE) return sendConcurError(request, reply, { status: 503, retryAfterSeconds: 1 })
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'unexpected error in the Concur module')
-    if (request.url.includes(IDENTITY_PATH)) {
+    if (request.url.includes(IDENTITY_PREFIX)) {
       if (status >= 500) return sendScimError(reply, 500, 'Internal Server Error')
       // A change refused when applied (a race with another write) says why; a body parser's refusal is about JSON.
       const detail = String(error.code ?? '').startsWith('MOCK_') ? error.message : status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.'

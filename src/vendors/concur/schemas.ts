@@ -157,3 +157,12 @@ export const ScimSearchRequestSchema = Type.Object({
   attributes: Type.Optional(Type.Array(Type.String())),
   excludedAttributes: Type.Optional(Type.Array(Type.String()))
 })
+
+/** Identity v4's list: offset paging, in the v4 page's key order. */
+export const ScimV4ListSchema = Type.Object({
+  schemas: Type.Array(Type.String()),
+  totalResults: Type.Integer(),
+  startIndex: Type.Integer(),
+  itemsPerPage: Type.Integer(),
+  Resources: Type.Array(ScimUserSchema)
+})
