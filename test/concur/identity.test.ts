@@ -349,6 +349,7 @@ t.test('write refusals change nothing', async (t) => {
     ['PUT unknown', 'PUT', '/Users/nobody', { schemas: [CORE], userName: 'x@example.test' }, 404, scimError(404, 'User nobody not found.')],
     ['PATCH without PatchOp', 'PATCH', `/Users/${JOHN}`, { Operations: [] }, 400, scimError(400, `schemas must contain ${PATCH}.`, 'invalidSyntax')],
     ['PATCH to a taken userName', 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'userName', value: 'JaneDoe@gmail.com' }] }, 409, scimError(409, 'userName JaneDoe@gmail.com is already in use.', 'uniqueness')],
+    ['PATCH replace without path or value', 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'replace' }] }, 400, scimError(400, 'The patch operations cannot be applied to this user.', 'invalidValue')],
     ['PATCH of id', 'PATCH', `/Users/${JOHN}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'id', value: 'X' }] }, 400, scimError(400, 'id is immutable.', 'mutability')]
   ]
   for (const [name, method, path, body, status, expected] of cases) {

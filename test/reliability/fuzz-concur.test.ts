@@ -208,6 +208,7 @@ t.test('POST /oauth2/v0/token with generated form bodies: the answer is the firs
       if (rt === undefined) return { status: 400, code: 106 }
       return refresh.get(rt) === cid ? { status: 200 } : { status: 400, code: 108 }
     }
+    if (grant === 'client_credentials') return { status: 200 }
     return { status: 400, code: 60 }
   }
 

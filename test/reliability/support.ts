@@ -97,7 +97,9 @@ export function expectConcurOAuth (res: Answer, input = '', allowed: readonly nu
   expectNoInternals(res.body, input)
   const body = jsonOf(res) as Record<string, unknown>
   if (res.statusCode === 200) {
-    expect(keysAre(body, ['expires_in', 'scope', 'token_type', 'access_token', 'refresh_token', 'refresh_expires_in', 'id_token', 'geolocation']), `token keys: ${res.body}`)
+    // A company token, or an app token (client credentials: no refresh or id token).
+    expect(keysAre(body, ['expires_in', 'scope', 'token_type', 'access_token', 'refresh_token', 'refresh_expires_in', 'id_token', 'geolocation']) ||
+      keysAre(body, ['expires_in', 'scope', 'token_type', 'access_token', 'geolocation']), `token keys: ${res.body}`)
   } else {
     expect(keysAre(body, ['error', 'error_description', 'code']), `OAuth error keys: ${res.body}`)
     expect(typeof body.error === 'string' && typeof body.error_description === 'string' && Number.isInteger(body.code), `OAuth error types: ${res.body}`)

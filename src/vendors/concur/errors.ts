@@ -66,6 +66,15 @@ export function sendRateLimited (reply: FastifyReply, path: string, retryAfterSe
   })
 }
 
+/** Identity's routes (both versions) answer SCIM errors, faults and framework refusals included. */
+export const IDENTITY_PREFIX = '/profile/identity/'
+const SCIM_ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
+
+/** Identity's Error Response: `status` is a string; `scimType` only where SCIM names one. */
+export function scimErrorBody (status: number, detail: string, scimType?: string): Record<string, unknown> {
+  return { schemas: [SCIM_ERROR_URN], status: String(status), ...(scimType === undefined ? {} : { scimType }), detail }
+}
+
 /**
  * Any error that is not a rule of a route's own (faults, framework errors, unexpected failures),
  * in the envelope the route declares: the OAuth envelope with a `server_error` (or, below 500,
@@ -77,6 +86,7 @@ export function sendConcurError (request: FastifyRequest, reply: FastifyReply, {
   if (status === 429) return sendRateLimited(reply, pathInMount(request.url, MOUNT), retryAfterSeconds ?? 1, now)
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
   const phrase = message ?? STATUS_CODES[status] ?? 'Error'
+  if (request.url.includes(IDENTITY_PREFIX)) return reply.code(status).type('application/json; charset=utf-8').send(scimErrorBody(status, phrase))
   if (request.routeOptions.config.envelope === 'oauth') return sendOAuthError(reply, { status, error: 'server_error', description: phrase, code: status })
   return sendMessageError(reply, status, phrase, now)
 }
@@ -99,6 +109,8 @@ export function rawErrorAnswer (status: number, path: string, nowMs: number): Ra
   const phrase = STATUS_CODES[status] ?? 'Error'
   const body = path === TOKEN_PATH
     ? { error: 'invalid_request', error_description: phrase, code: status }
-    : { Message: phrase, 'Server-Time': new Date(nowMs).toISOString(), Id: id }
+    : path.includes(IDENTITY_PREFIX)
+      ? scimErrorBody(status, phrase)
+      : { Message: phrase, 'Server-Time': new Date(nowMs).toISOString(), Id: id }
   return { headers: { 'content-type': 'application/json; charset=utf-8', [CORRELATION_HEADER]: id }, body: JSON.stringify(body) }
 }

@@ -14,14 +14,15 @@ import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
 import { filterKey, type ConcurCompany } from './data.js'
 import { resourceTypes, schemaById, schemas, serviceProviderConfig } from './identity-docs.js'
+import { IDENTITY_PREFIX, scimErrorBody } from './errors.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
+
+export { IDENTITY_PREFIX }
 import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, ScimV4ListSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
 export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 export const IDENTITY_PATH = '/profile/identity/v4.1'
 export const IDENTITY_V4_PATH = '/profile/identity/v4'
-/** Where Identity's answers (errors included) are SCIM: both versions. */
-export const IDENTITY_PREFIX = '/profile/identity/'
 export const V4_MAX_COUNT = 100
 export const V4_DEFAULT_COUNT = 10
 /** v4 filters: `eq` on these attributes only (the v4 page). */
@@ -45,10 +46,7 @@ type Scim = Record<string, unknown>
 
 /** The docs' Error Response: `status` is a string; `scimType` only where SCIM names one. */
 export function sendScimError (reply: FastifyReply, status: number, detail: string, scimType?: string): FastifyReply {
-  const body: Scim = { schemas: [ERROR_URN], status: String(status) }
-  if (scimType !== undefined) body.scimType = scimType
-  body.detail = detail
-  return reply.code(status).type(JSON_TYPE).send(body)
+  return reply.code(status).type(JSON_TYPE).send(scimErrorBody(status, detail, scimType))
 }
 
 const TIMEZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo']
@@ -544,9 +542,11 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
       patched = scimPatch(view, body.Operations, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Scim
     } catch (err) {
       if (err instanceof ScimError) return sendScimError(reply, 400, err.message, err.scimCode ?? 'invalidValue')
-      if (err instanceof TypeError || err instanceof RangeError) return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
-      throw err
+      // Only the library runs in this block: whatever else it throws is about the operations sent.
+      return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
     }
+    // The library answers some operations (a replace without path or value) with no resource at all.
+    if (patched === null || typeof patched !== 'object') return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
     if (String(patched.id) !== current.ID) return sendScimError(reply, 400, 'id is immutable.', 'mutability')
     const user = bulkFromScim(patched, company, current.ID)
     if (isRefusal(user)) return send(reply, user)
