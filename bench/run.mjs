@@ -92,8 +92,17 @@ async function ispringToken (address, client) {
 }
 
 /** Scenarios: each `prep` returns the request to load; `ref` names the scenario it is compared with. */
+const bearer = (t) => ({ authorization: `Bearer ${t}` })
+
+/** A POST /Users/.search on globex whose filter is made from one of its users' login. */
+async function identitySearch (address, filterOf) {
+  const headers = bearer(await concurToken(address, 'globex'))
+  const page = await (await fetch(`${address}/concur/users/?offset=54321&limit=1`, { headers })).json()
+  const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'], filter: filterOf(page.Items[0].LoginID), count: 100 })
+  return { path: '/concur/profile/identity/v4.1/Users/.search', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }
+}
+
 function scenarios (address) {
-  const bearer = (t) => ({ authorization: `Bearer ${t}` })
   return [
     { name: 'concur-users-100', prep: async () => ({ path: '/concur/users/?limit=100', headers: bearer(await concurToken(address, 'acme')) }) },
     { name: 'concur-users-1000', prep: async () => ({ path: '/concur/users/?limit=1000', headers: bearer(await concurToken(address, 'acme')) }) },
@@ -116,6 +125,20 @@ function scenarios (address) {
         headers: { 'content-type': FORM },
         body: new URLSearchParams({ client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'password', username: COMPANIES.acme[0], password: COMPANIES.acme[1], credtype: 'authtoken' }).toString()
       })
+    },
+    { name: 'concur-identity-100', prep: async () => ({ path: '/concur/profile/identity/v4.1/Users?count=100', headers: bearer(await concurToken(address, 'acme')) }) },
+    { name: 'concur-identity-globex-100', prep: async () => ({ path: '/concur/profile/identity/v4.1/Users?count=100', headers: bearer(await concurToken(address, 'globex')) }) },
+    {
+      // userName eq: answered from the LoginID index, compared side by side with the unfiltered page.
+      name: 'concur-identity-search-eq',
+      ref: 'concur-identity-globex-100',
+      prep: async () => identitySearch(address, (login) => `userName eq "${login}"`)
+    },
+    {
+      // co: a scan of all 100,000 users (its cost is what this row reports).
+      name: 'concur-identity-search-co',
+      ref: 'concur-identity-globex-100',
+      prep: async () => identitySearch(address, (login) => `userName co "${login.slice(2, 8)}"`)
     },
     { name: 'ispring-v2-xml-100', prep: async () => ({ path: '/ispring/users/v2?pageSize=100', headers: bearer(await ispringToken(address, INITECH)) }) },
     { name: 'ispring-v2-json-100', prep: async () => ({ path: '/ispring/users/v2?pageSize=100', headers: { ...bearer(await ispringToken(address, INITECH)), ...JSON_ACCEPT } }) },

@@ -270,6 +270,34 @@ export function matchesFilter (f: Filter, user: unknown): boolean {
   }
 }
 
+/** Filters a Bulk index answers: SCIM attribute → the index whose matching is the same as the scan's. */
+const INDEXED_ATTRIBUTES: Record<string, { index: 'loginid' | 'primaryemail' | 'lastname' | 'id', asciiOnly: boolean }> = {
+  username: { index: 'loginid', asciiOnly: true },
+  'emails.value': { index: 'primaryemail', asciiOnly: true },
+  'name.familyname': { index: 'lastname', asciiOnly: false },
+  id: { index: 'id', asciiOnly: false }
+}
+
+/**
+ * Positions that can match `f` (ascending), from an index, when `f` is an `eq` on an indexed
+ * attribute or an `and` holding one; undefined means scan. The filter is still checked on each.
+ */
+function candidates (directory: ConcurCompany['directory'], f: Filter): readonly number[] | undefined {
+  if (f.op === 'and') {
+    for (const g of (f as { filters: Filter[] }).filters) {
+      const found = candidates(directory, g)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  if (f.op !== 'eq') return undefined
+  const { attrPath, compValue } = f as { attrPath: string, compValue: unknown }
+  const indexed = INDEXED_ATTRIBUTES[attrPath.toLowerCase().replace(`${USER_URN.toLowerCase()}:`, '')]
+  // loginid and primaryemail indexes fold ASCII case only: other values take the scan, which folds all.
+  if (indexed === undefined || typeof compValue !== 'string' || (indexed.asciiOnly && [...compValue].some((c) => c.charCodeAt(0) > 0x7f))) return undefined
+  return directory.lookup(indexed.index, filterKey(indexed.index, compValue))
+}
+
 const MAX_FILTER = 4096
 
 /** Parses a SCIM filter with the library; undefined when it is not one. */
@@ -463,7 +491,10 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     let total = 0
     let before = 0
     let next: number | undefined
-    for (let p = 0; p < directory.users.length; p++) {
+    const positions = filter === undefined ? undefined : candidates(directory, filter)
+    const n = positions === undefined ? directory.users.length : positions.length
+    for (let i = 0; i < n; i++) {
+      const p = positions === undefined ? i : positions[i] as number
       if (filter !== undefined && !matchesFilter(filter, scimUser(company, directory.users[p] as ConcurUser))) continue
       total++
       if (p < start) before++
