@@ -59,11 +59,12 @@ function hashOf (id: string): number {
   return createHash('sha256').update(id).digest().readUInt32BE(0)
 }
 
-/** The SCIM view of a Bulk user (without `meta.location`, which depends on the host asked). */
-const SCIM_USERS = new WeakMap<ConcurUser, Scim>()
+/**
+ * The SCIM view of a Bulk user (without `meta.location`, which depends on the host asked). Built
+ * when asked, not kept: a scan of 100,000 users would otherwise hold 100,000 views; whole
+ * answers are kept by the page cache instead.
+ */
 export function scimUser (company: ConcurCompany, u: ConcurUser): Scim {
-  const known = SCIM_USERS.get(u)
-  if (known !== undefined) return known
   const h = hashOf(u.ID)
   const created = new Date(EPOCH_2020 + (h % 1000) * DAY_MS).toISOString()
   const user: Scim = {
@@ -86,7 +87,6 @@ export function scimUser (company: ConcurCompany, u: ConcurUser): Scim {
     },
     meta: { resourceType: 'User', created, lastModified: created, version: 1 }
   }
-  SCIM_USERS.set(u, user)
   return user
 }
 
@@ -446,9 +446,14 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
-    const query = parseListQuery(rawQuery(request))
-    if ('error' in query) return sendScimError(reply, 400, query.error, 'invalidValue')
+    const raw = rawQuery(request)
     const directory = company.directory
+    // A page depends on the directory's contents, the host asked (locations) and the raw query only.
+    const key = `identity-v4.1|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${raw}`
+    const cached = app.mock.pages.get(key)
+    if (cached !== undefined) return reply.type(JSON_TYPE).send(cached)
+    const query = parseListQuery(raw)
+    if ('error' in query) return sendScimError(reply, 400, query.error, 'invalidValue')
     // A cursor names the creation sequence number of its page's first user, sealed to the company and query.
     const binding = `concur-identity-v4.1|${tenant.id}|${company.companyId}|${query.count}|${query.rawAttributes}|${query.rawExcluded}`
     let start = 0
@@ -462,7 +467,9 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     for (let p = start; p < end; p++) resources.push(present(request, company, directory.users[p] as ConcurUser, query))
     const body: Scim = { schemas: [LIST_URN], totalResults: directory.users.length, itemsPerPage: resources.length, startIndex: start + 1, Resources: resources }
     if (end < directory.users.length) body.nextCursor = app.mock.cursors.seal(directory.seq(end), binding)
-    return reply.type(JSON_TYPE).send(body)
+    const page = Buffer.from(JSON.stringify(body))
+    app.mock.pages.set(key, page)
+    return reply.type(JSON_TYPE).send(page)
   })
 
   app.post(`${IDENTITY_PATH}/Users/.search`, {
@@ -475,9 +482,12 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
+    const directory = company.directory
+    const key = `identity-v4.1-search|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${JSON.stringify(request.body) ?? ''}`
+    const cached = app.mock.pages.get(key)
+    if (cached !== undefined) return reply.type(JSON_TYPE).send(cached)
     const query = parseSearch(request.body)
     if ('error' in query) return sendScimError(reply, 400, query.error, query.scimType)
-    const directory = company.directory
     const binding = `concur-identity-v4.1-search|${tenant.id}|${company.companyId}|${query.binding}`
     let start = 0
     if (query.cursor !== undefined) {
@@ -509,7 +519,10 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
       Resources: page.map((p) => present(request, company, directory.users[p] as ConcurUser, query))
     }
     if (next !== undefined) body.nextCursor = app.mock.cursors.seal(directory.seq(next), binding)
-    return reply.type(JSON_TYPE).send(body)
+    const answer = Buffer.from(JSON.stringify(body))
+    // A long body makes a long key: only ordinary searches are kept.
+    if (key.length <= 4096) app.mock.pages.set(key, answer)
+    return reply.type(JSON_TYPE).send(answer)
   })
 
   const send = (reply: FastifyReply, r: Refusal): FastifyReply => sendScimError(reply, r.status, r.detail, r.scimType)
