@@ -535,6 +535,18 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     return reply.code(status).header('location', (user.meta as Scim).location as string).type(JSON_TYPE).send(user)
   }
 
+  /** PUT and PATCH end alike: the new record checked, stored as one `user.replaced` change, answered. */
+  const replaceWith = async (request: FastifyRequest, reply: FastifyReply, tenant: string, company: ConcurCompany, current: ConcurUser,
+    user: ConcurUserFixture | Refusal): Promise<FastifyReply> => {
+    if (isRefusal(user)) return send(reply, user)
+    const taken = userNameTaken(company, user.LoginID, current.ID)
+    if (taken !== undefined) return send(reply, taken)
+    // OrganizationUnit has no Identity attribute: a replace keeps it.
+    const kept = { ...user, OrganizationUnit: current.OrganizationUnit }
+    await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant), userId: current.ID, user: kept as unknown as { [key: string]: Json } })
+    return answer(request, reply, company, current.ID, 200)
+  }
+
   app.post(`${IDENTITY_PATH}/Users`, {
     schema: { summary: 'Identity v4.1: create a user (stored as the Bulk record of the mapping)', response: { 201: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 409: ScimErrorSchema } },
     preHandler: authenticated
@@ -556,15 +568,8 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     const { tenant, company } = callerOf(request)
     const position = locate(company, request.params.id)
     if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
-    const id = (company.directory.users[position] as ConcurUser).ID
-    const user = bulkFromScim(request.body, company, id)
-    if (isRefusal(user)) return send(reply, user)
-    const taken = userNameTaken(company, user.LoginID, id)
-    if (taken !== undefined) return send(reply, taken)
-    // OrganizationUnit has no Identity attribute: a replace keeps it.
-    const kept = { ...user, OrganizationUnit: (company.directory.users[position] as ConcurUser).OrganizationUnit }
-    await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant.id), userId: id, user: kept as unknown as { [key: string]: Json } })
-    return answer(request, reply, company, id, 200)
+    const current = company.directory.users[position] as ConcurUser
+    return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(request.body, company, current.ID))
   })
 
   app.patch<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
@@ -592,13 +597,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     // The library answers some operations (a replace without path or value) with no resource at all.
     if (patched === null || typeof patched !== 'object') return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
     if (String(patched.id) !== current.ID) return sendScimError(reply, 400, 'id is immutable.', 'mutability')
-    const user = bulkFromScim(patched, company, current.ID)
-    if (isRefusal(user)) return send(reply, user)
-    const taken = userNameTaken(company, user.LoginID, current.ID)
-    if (taken !== undefined) return send(reply, taken)
-    const kept = { ...user, OrganizationUnit: current.OrganizationUnit }
-    await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant.id), userId: current.ID, user: kept as unknown as { [key: string]: Json } })
-    return answer(request, reply, company, current.ID, 200)
+    return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(patched, company, current.ID))
   })
 
   app.delete<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
