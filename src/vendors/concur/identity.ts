@@ -527,6 +527,10 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
 
   const send = (reply: FastifyReply, r: Refusal): FastifyReply => sendScimError(reply, r.status, r.detail, r.scimType)
   const locate = (company: ConcurCompany, id: string): number | undefined => company.directory.lookup('id', id.toLowerCase())[0]
+  const userAt = (company: ConcurCompany, id: string): ConcurUser | undefined => {
+    const position = locate(company, id)
+    return position === undefined ? undefined : company.directory.users[position]
+  }
   const changeOf = (tenant: string): { at: number, vendor: string, tenant: string } => ({ at: app.mock.changes.now(), vendor: 'concur', tenant })
   const answer = (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, id: string, status: number): FastifyReply => {
     const position = locate(company, id)
@@ -566,9 +570,8 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
-    const position = locate(company, request.params.id)
-    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
-    const current = company.directory.users[position] as ConcurUser
+    const current = userAt(company, request.params.id)
+    if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
     return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(request.body, company, current.ID))
   })
 
@@ -577,9 +580,8 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     preHandler: authenticated
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
-    const position = locate(company, request.params.id)
-    if (position === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
-    const current = company.directory.users[position] as ConcurUser
+    const current = userAt(company, request.params.id)
+    if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
     const body = request.body as ScimPatch | undefined
     if (body === null || typeof body !== 'object' || !Array.isArray(body.schemas) || !body.schemas.includes(PATCH_URN)) {
       return sendScimError(reply, 400, `schemas must contain ${PATCH_URN}.`, 'invalidSyntax')
