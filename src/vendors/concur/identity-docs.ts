@@ -2,9 +2,8 @@
  * Identity v4.1's discovery documents (RFC 7643 sections 5-7): what this mock really supports,
  * so a SCIM client that reads them before calling adapts to the mock, not to a wish list.
  */
-import { ENTERPRISE_URN, MAX_COUNT, USER_URN } from './identity.js'
+import { ENTERPRISE_URN, LIST_URN, MAX_COUNT, USER_URN } from './identity.js'
 
-const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 const SPC_URN = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'
 const RESOURCE_TYPE_URN = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType'
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema'

@@ -1,8 +1,8 @@
 /**
- * Identity v4.1 (SCIM 2.0), read side: `GET /profile/identity/v4.1/Users` (cursor paging,
- * `count`, `attributes`, `excludedAttributes`) and `GET /profile/identity/v4.1/Users/{id}`, over
- * the same company directory as the Get Users Bulk API: one user record, two views (the mapping is
- * `scimUser` below and the table in this vendor's README).
+ * Identity v4.1 (SCIM 2.0: list with cursors, search, get, create, replace, patch, delete,
+ * discovery documents) and Identity v4's read side, over the same company directory as the Get
+ * Users Bulk API: one user record, two views (the mapping is `scimUser` below and the table in
+ * this vendor's README). Every write is one change on the one change path.
  * https://preview.developer.concur.com/api-reference/profile/v4.1.identity.html
  */
 import { createHash, randomUUID } from 'node:crypto'
@@ -16,8 +16,6 @@ import { filterKey, type ConcurCompany } from './data.js'
 import { resourceTypes, schemaById, schemas, serviceProviderConfig } from './identity-docs.js'
 import { IDENTITY_PREFIX, scimErrorBody } from './errors.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
-
-export { IDENTITY_PREFIX }
 import { ScimErrorSchema, ScimListSchema, ScimSearchRequestSchema, ScimUserSchema, ScimV4ListSchema, type ConcurUser, type ConcurUserFixture } from './schemas.js'
 
 export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -34,13 +32,14 @@ const V4_FILTERS: Record<string, (u: ConcurUser) => string | undefined> = {
 }
 export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
-export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
 export const SEARCH_URN = 'urn:ietf:params:scim:api:messages:concur:2.0:SearchRequest'
 export const MAX_COUNT = 1000
 export const DEFAULT_COUNT = 100
 const JSON_TYPE = 'application/json; charset=utf-8'
 const DIGITS = /^[0-9]+$/
 const ALLOWED = new Set(['count', 'cursor', 'attributes', 'excludedAttributes'])
+
+export { IDENTITY_PREFIX }
 
 type Scim = Record<string, unknown>
 
