@@ -39,6 +39,7 @@ t.test('sandbox page and API docs in headless chromium', { skip: existsSync(CHRO
   await concur.locator('.status.ok').waitFor({ timeout: 10_000 })
   t.equal(await concur.locator('.status').textContent(), 'HTTP 200')
   t.match(await concur.locator('pre.response').textContent(), /"LoginID": "johndoe@gmail.com"/)
+  t.match(await concur.locator('details pre').first().textContent(), /\/profile\/identity\/v4\.1\/Users\/\.search/, 'the card shows Identity calls')
 
   const ispring = page.locator('section[data-tenant="ispring-demo"]')
   await ispring.getByRole('button').click()
@@ -51,6 +52,7 @@ t.test('sandbox page and API docs in headless chromium', { skip: existsSync(CHRO
   await page.locator('.opblock').first().waitFor({ timeout: 15_000 })
   t.match(await page.locator('.information-container .title').first().textContent(), /SAP Concur/)
   t.ok(await page.locator('.opblock-summary-path[data-path="/users/"]').count() > 0, 'Concur operations are rendered')
+  t.ok(await page.locator('.opblock-summary-path[data-path="/profile/identity/v4.1/Users/.search"]').count() > 0, 'Identity operations are rendered')
   const options = await page.locator('.topbar select option').allTextContents()
   t.same(options, ['SAP Concur', 'iSpring Learn', 'users-api-mock admin API'], 'the three APIs are offered')
   for (const name of ['iSpring Learn', 'users-api-mock admin API']) {

@@ -118,6 +118,10 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('concur', 'GET', '/profile/identity/v4/Users', '/profile/identity/v4/Users?count=200', 400, { headers: bearer })
   await check('concur', 'GET', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: bearer })
   await check('concur', 'GET', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/nobody', 404, { headers: bearer })
+  await check('concur', 'POST', '/profile/identity/v4/Users', '/profile/identity/v4/Users', 200, { headers: scimJson, payload: { schemas: [core], userName: 'contract4@example.test' } })
+  await check('concur', 'POST', '/profile/identity/v4/Users', '/profile/identity/v4/Users', 400, { headers: scimJson, payload: { schemas: [core] } })
+  await check('concur', 'PUT', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/99BFFFC3-C0BE-44FF-A441-AE1FFFFFF75B8', 200, { headers: scimJson, payload: { schemas: [core], userName: 'johndoe@gmail.com' } })
+  await check('concur', 'PATCH', '/profile/identity/v4/Users/{id}', '/profile/identity/v4/Users/nobody', 404, { headers: scimJson, payload: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [] } })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 200, { headers: bearer })
   await check('concur', 'DELETE', '/app-mgmt/v0/connections', '/app-mgmt/v0/connections', 401, { headers: bearer })
 

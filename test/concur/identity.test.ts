@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import type { MockServer } from '../../src/index.js'
-import { adminCall, advanceClock, build, CONCUR, concurToken, concurTokenRequest, concurUsers, pinClock } from '../helper.js'
+import { adminCall, advanceClock, build, CONCUR, concurCompanyFixture, concurToken, concurTokenRequest, concurUsers, pinClock } from '../helper.js'
 
 const BASE = '/concur/profile/identity/v4.1'
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
@@ -163,6 +163,9 @@ t.test('writes through the admin API show in Identity at once', async (t) => {
   t.equal(after.userName, 'john.doe@example.test')
   t.same(after.phoneNumbers, [])
   t.equal(after.timezone, before.timezone, 'derived values stay with the id')
+  t.equal(after.meta.created, before.meta.created, 'a seeded user keeps its creation day')
+  t.equal(after.meta.version, before.meta.version + 1, 'an admin patch is a write: the version moves on')
+  t.not(after.meta.lastModified, before.meta.lastModified)
   await adminCall(app, 'DELETE', `/tenants/concur/company-name-llc/users/${JOHN}`)
   t.equal((await identity(app, token, `/Users/${JOHN}`)).statusCode, 404)
   t.equal((await identity(app, token, '/Users')).json().totalResults, 1)
@@ -300,6 +303,9 @@ t.test('create, replace, patch and delete: each shows in both views at once', as
   t.match(user.id, /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/, 'an upper-case GUID, as Concur\'s')
   t.equal(created.headers.location, `http://localhost:80${BASE}/Users/${user.id as string}`)
   t.equal(user.meta.location, created.headers.location)
+  t.equal(user.meta.version, 0, 'a new user is at version 0')
+  t.equal(user.meta.lastModified, user.meta.created)
+  t.ok(Math.abs(Date.parse(user.meta.created as string) - app.mock.clock.now()) < 5000, 'created on the mock clock')
   t.match(user, { userName: 'ada@example.test', active: true, name: { givenName: 'Ada', familyName: 'Lovelace' }, phoneNumbers: [{ type: 'mobile', value: '+44 20 7946 0000' }], addresses: [{ type: 'work', country: 'GB' }], [ENTERPRISE]: { employeeNumber: 'E-1815', companyId: '7c2b6e4a-1f0d-4c8b-9a3e-5d6f7a8b9c01' } })
   t.same((await identity(app, token, `/Users/${user.id as string}`)).json(), user, 'read back as created')
   const bulk = (await concurUsers(app, token, 'loginid=ada@example.test')).json()
@@ -319,11 +325,15 @@ t.test('create, replace, patch and delete: each shows in both views at once', as
     ]
   })
   t.equal(patched.statusCode, 200, patched.body)
+  t.match(patched.json().meta, { created: user.meta.created, version: 1 }, 'a patch moves the version on')
   t.match(patched.json(), { active: false, emails: [{ type: 'work', value: 'ada.l@example.test' }], phoneNumbers: [], name: { middleName: 'King' } })
   t.match((await concurUsers(app, token, 'loginid=ada@example.test')).json().Items[0], { Active: false, PrimaryEmail: 'ada.l@example.test', CellPhoneNumber: null, MiddleName: 'King' })
 
+  await advanceClock(app, 600)
   const replaced = await write(app, token, 'PUT', `/Users/${user.id as string}`, { schemas: [CORE], userName: 'ada2@example.test' })
   t.equal(replaced.statusCode, 200)
+  t.match(replaced.json().meta, { created: user.meta.created, version: 2 })
+  t.ok(Date.parse(replaced.json().meta.lastModified as string) - Date.parse(user.meta.created as string) > 600_000 - 1000, 'lastModified follows the mock clock')
   t.match(replaced.json(), { userName: 'ada2@example.test', active: true, emails: [{ value: '' }], phoneNumbers: [], addresses: [], name: { givenName: '', familyName: '' }, [ENTERPRISE]: { employeeNumber: 'ada2@example.test' } }, 'absent attributes are cleared')
 
   const removed = await write(app, token, 'DELETE', `/Users/${user.id as string}`)
@@ -479,4 +489,86 @@ t.test('Identity v4: startIndex and count paging, eq filters, one user', async (
     t.same(res.json(), expected, path)
   }
   t.equal((await app.inject({ url: '/concur/profile/identity/v4/Users' })).statusCode, 401)
+})
+
+t.test('scopes: an app holds what its fixture lists; each call needs its scope (403 otherwise), reads show only readable attributes', async (t) => {
+  const app = await build(t)
+  const fixture = concurCompanyFixture('scoped-co', 0x5c0, {
+    clients: [
+      { clientId: 'ids-writer', clientSecret: 's1', scopes: ['identity.user.ids.read', 'identity.user.coreenterprise.writeonly'] },
+      { clientId: 'bulk-only', clientSecret: 's2', scopes: ['user.read', 'company.read'] },
+      { clientId: 'full', clientSecret: 's3', scopes: ['identity.user.core.read', 'identity.user.coresensitive.read', 'identity.user.enterprise.read', 'identity.user.delete'] }
+    ],
+    requestTokens: [{ token: 'rt-1', clientId: 'ids-writer', neverExpires: true }, { token: 'rt-2', clientId: 'bulk-only', neverExpires: true }, { token: 'rt-3', clientId: 'full', neverExpires: true }],
+    generate: { seed: 3, users: 5 }
+  })
+  await adminCall(app, 'POST', '/tenants', fixture)
+  const tokenOf = async (clientId: string, secret: string, requestToken: string) => {
+    const res = await concurTokenRequest(app, { client_id: clientId, client_secret: secret, grant_type: 'password', username: fixture.companyId, password: requestToken, credtype: 'authtoken' })
+    t.equal(res.statusCode, 200, res.body)
+    return res.json() as { access_token: string, scope: string }
+  }
+  const idsWriter = await tokenOf('ids-writer', 's1', 'rt-1')
+  t.equal(idsWriter.scope, 'identity.user.ids.read identity.user.coreenterprise.writeonly', 'the token lists the app\'s scopes')
+  const payload = JSON.parse(Buffer.from(idsWriter.access_token.split('.')[1] as string, 'base64url').toString()) as { scope: string }
+  t.equal(payload.scope, idsWriter.scope, 'and so does the JWT')
+  const listed = (await identity(app, idsWriter.access_token, '/Users?count=2')).json()
+  t.same(Object.keys(listed.Resources[0]), ['schemas', 'id', 'userName'], 'ids.read shows the ids only')
+  const created = await write(app, idsWriter.access_token, 'POST', '/Users', newUser)
+  t.equal(created.statusCode, 201)
+  t.same(Object.keys(created.json()), ['schemas', 'id', 'userName'], 'a write answers with what the app may read')
+  const id = created.json().id as string
+  const noDelete = await write(app, idsWriter.access_token, 'DELETE', `/Users/${id}`)
+  t.equal(noDelete.statusCode, 403)
+  t.same(noDelete.json(), scimError(403, 'The app lacks the scope this call needs: identity.user.delete.'))
+
+  const bulkOnly = await tokenOf('bulk-only', 's2', 'rt-2')
+  t.equal(bulkOnly.scope, 'user.read company.read')
+  const noRead = await identity(app, bulkOnly.access_token, '/Users')
+  t.equal(noRead.statusCode, 403)
+  t.same(noRead.json(), scimError(403, 'The app lacks the scope this call needs: identity.user.ids.read or identity.user.core.read or identity.user.coresensitive.read or identity.user.enterprise.read or identity.user.sap.read.'))
+  t.equal((await identity(app, bulkOnly.access_token, `/Users/${id}`)).statusCode, 403)
+  t.equal((await search(app, bulkOnly.access_token, { schemas: [SEARCH], filter: 'userName pr' })).statusCode, 403)
+  t.equal((await app.inject({ url: '/concur/profile/identity/v4/Users', headers: { authorization: `Bearer ${bulkOnly.access_token}` } })).statusCode, 403, 'v4 too')
+  t.equal((await concurUsers(app, bulkOnly.access_token)).statusCode, 200, 'the Bulk API is not scoped by Identity scopes')
+
+  const full = await tokenOf('full', 's3', 'rt-3')
+  const one = (await identity(app, full.access_token, `/Users/${id}`)).json()
+  t.same(Object.keys(one), ['schemas', 'id', 'displayName', 'name', 'active', 'emails', 'phoneNumbers', 'addresses', 'timezone', 'preferredLanguage', ENTERPRISE, 'meta'], 'no ids.read: no userName')
+  const noWrite = await write(app, full.access_token, 'PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] })
+  t.same([noWrite.statusCode, noWrite.json()], [403, scimError(403, 'The app lacks the scope this call needs: identity.user.coreenterprise.writeonly.')])
+  t.equal((await write(app, full.access_token, 'PUT', `/Users/${id}`, { schemas: [CORE], userName: 'x@example.test' })).statusCode, 403)
+  t.equal((await identity(app, full.access_token, `/Users/${id}`)).json().active, true, 'a refused write changes nothing')
+  t.equal((await write(app, full.access_token, 'DELETE', `/Users/${id}`)).statusCode, 204)
+
+  const defaults = await concurToken(app)
+  t.equal((defaults as unknown as { scope: string }).scope, 'user.read company.read', 'an app without listed scopes keeps the seed\'s scope and holds every Identity scope')
+  t.equal((await write(app, defaults.access_token, 'POST', '/Users', { ...newUser, userName: 'other@example.test' })).statusCode, 201)
+})
+
+t.test('Identity v4 writes: create (200), patch, replace over the same data; v4 has no delete', async (t) => {
+  const app = await build(t)
+  const token = (await concurToken(app)).access_token
+  const V4 = '/concur/profile/identity/v4'
+  const v4 = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
+    await app.inject({ method, url: `${V4}${path}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
+  const created = await v4('POST', '/Users', newUser)
+  t.equal(created.statusCode, 200, 'the v4 page lists 200 for a create')
+  const id = created.json().id as string
+  t.equal(created.headers.location, `http://localhost:80${V4}/Users/${id}`)
+  t.equal(created.json().meta.location, created.headers.location)
+  t.equal(created.json().meta.version, 0)
+  t.same((await identity(app, token, `/Users/${id}`)).json().userName, 'ada@example.test', 'v4.1 reads what v4 wrote')
+  const patched = await v4('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'name.familyName', value: 'Byron' }] })
+  t.equal(patched.statusCode, 200)
+  t.match(patched.json(), { name: { familyName: 'Byron' }, meta: { version: 1, location: `http://localhost:80${V4}/Users/${id}` } })
+  t.equal((await concurUsers(app, token, 'loginid=ada@example.test')).json().Items[0].LastName, 'Byron', 'GET /users/ too')
+  const replaced = await v4('PUT', `/Users/${id}`, { ...newUser, userName: 'ada.byron@example.test' })
+  t.equal(replaced.statusCode, 200)
+  t.equal(replaced.json().userName, 'ada.byron@example.test')
+  const taken = await v4('POST', '/Users', { ...newUser, userName: 'ADA.BYRON@example.test' })
+  t.same([taken.statusCode, taken.json()], [409, scimError(409, 'userName ADA.BYRON@example.test is already in use.', 'uniqueness')])
+  t.equal((await v4('PUT', '/Users/nobody', newUser)).statusCode, 404)
+  t.equal((await v4('DELETE', `/Users/${id}`)).statusCode, 404, 'the v4 page documents no delete')
+  t.equal((await identity(app, token, `/Users/${id}`)).statusCode, 200, 'and nothing was deleted')
 })

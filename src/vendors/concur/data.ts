@@ -4,6 +4,7 @@
  * the Get Users filters need, and the per-app session that carries the refresh token and makes
  * revocation possible for stateless JWTs.
  */
+import { createHash } from 'node:crypto'
 import type { BuildContext, TenantKind } from '../../core/tenants.js'
 import { FixtureProblem } from '../../core/tenants.js'
 import { UnknownChange } from '../../core/errors.js'
@@ -31,6 +32,20 @@ export interface Session {
 }
 
 type Filterable = 'loginid' | 'primaryemail' | 'lastname' | 'employeeid' | 'countrycode' | 'id'
+
+/** Deterministic per user id, so every replica and every run agree on values a seeded record lacks. */
+export function hashOf (id: string): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0)
+}
+
+const DAY_MS = 86_400_000
+const EPOCH_2020 = Date.UTC(2020, 0, 1)
+
+/** A seeded user's SCIM `meta`: created (and last modified) on a day of 2020–2022 derived from its id, version 1. */
+export function seededMeta (id: string): UserMeta {
+  const created = EPOCH_2020 + (hashOf(id) % 1000) * DAY_MS
+  return { created, lastModified: created, version: 1 }
+}
 
 /** A-Z to a-z only: loginid and primaryemail match ASCII case-insensitively (the Kelvin sign is not a k). */
 const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
@@ -65,6 +80,9 @@ const PREPARED = new WeakMap<ConcurTenantFile, ConcurUser[]>()
  */
 type FilterIndex = Map<string, number | number[]>
 
+/** What a write made of a user's SCIM `meta`: dates on the mock clock (epoch ms) and the write count. */
+export interface UserMeta { created: number, lastModified: number, version: number }
+
 /** The users of one company in creation order, with filter indexes built on first use, one per filter. */
 export class UserDirectory {
   readonly users: ConcurUser[]
@@ -78,6 +96,8 @@ export class UserDirectory {
   /** Moves on every change: cached pages of an older version are never served. */
   readonly version = new DirectoryVersion()
   #indexes = new Map<Filterable, FilterIndex>()
+  /** Per lower-case user id, for users added or changed since the tenant was built (seeded users have none). */
+  readonly #meta = new Map<string, UserMeta>()
   #active: { true: number[], false: number[] } | undefined
 
   constructor (users: ConcurUser[]) {
@@ -127,23 +147,36 @@ export class UserDirectory {
     return found === undefined ? [] : typeof found === 'number' ? [found] : found
   }
 
-  /** Appends a user (admin API); indexes are rebuilt on next use. */
-  add (user: ConcurUser): void {
+  /** The user's write history, or undefined for a seeded user never written since. */
+  meta (id: string): UserMeta | undefined {
+    return this.#meta.get(id.toLowerCase())
+  }
+
+  /** Appends a user created at `at` (version 0); indexes are rebuilt on next use. */
+  add (user: ConcurUser, at: number): void {
     this.users.push(user)
     this.#seqs.push(this.#nextSeq++)
+    this.#meta.set(user.ID.toLowerCase(), { created: at, lastModified: at, version: 0 })
     this.#invalidate()
   }
 
   /** Removes the user at `position`; later users move up one (the Bulk API pages by offset). */
   remove (position: number): void {
-    this.users.splice(position, 1)
+    const [user] = this.users.splice(position, 1)
     this.#seqs.splice(position, 1)
+    if (user !== undefined) this.#meta.delete(user.ID.toLowerCase())
     this.#invalidate()
   }
 
-  /** Replaces the user at `position` with a new object (so its cached JSON is not reused). */
-  replace (position: number, user: ConcurUser): void {
+  /**
+   * Replaces the user at `position` with a new object (so its cached JSON is not reused), written
+   * at `at`: the version moves on by one. A seeded user starts from `seeded` (its derived meta).
+   */
+  replace (position: number, user: ConcurUser, at: number, seeded: () => UserMeta): void {
+    const id = user.ID.toLowerCase()
+    const before = this.#meta.get(id) ?? seeded()
     this.users[position] = user
+    this.#meta.set(id, { created: before.created, lastModified: at, version: before.version + 1 })
     this.#invalidate()
   }
 
@@ -172,6 +205,8 @@ export class ConcurCompany {
   /** Enabled apps: lower-case client id → secret. */
   readonly clients: Map<string, string>
   readonly requestTokens: Map<string, RequestToken>
+  /** Per app (lower-case client id): the scopes the fixture gives it, or undefined for the default (every scope). */
+  readonly scopes: Map<string, readonly string[] | undefined>
   /** Per app (lower-case client id). */
   readonly sessions = new Map<string, Session>()
   readonly #fixture: ConcurTenantFile
@@ -185,6 +220,7 @@ export class ConcurCompany {
     const c = fixture.company
     this.companyJson = JSON.stringify({ name: c.name, address: c.address, city: c.city, state: c.state, zip: c.zip, country: c.country })
     this.clients = new Map(fixture.clients.map((c) => [c.clientId.toLowerCase(), c.clientSecret]))
+    this.scopes = new Map(fixture.clients.map((c) => [c.clientId.toLowerCase(), c.scopes]))
     this.requestTokens = new Map(fixture.requestTokens.map((t) => [t.token, {
       clientId: t.clientId.toLowerCase(),
       issuedAt: t.issuedAt === undefined ? undefined : Date.parse(t.issuedAt),
@@ -365,14 +401,14 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
   vendor: 'concur',
   schema: ConcurTenantFileSchema,
   userSchema: ConcurUserFixtureSchema,
-  addUsers (company, users) {
+  addUsers (company, users, ctx) {
     const added = users as ConcurUserFixture[]
     const directory = company.directory
     checkUnique(directory.users, added, [])
-    for (const u of added) directory.add(fromFixture(u))
+    for (const u of added) directory.add(fromFixture(u), ctx.clock.now())
     return added.map((u) => u.ID)
   },
-  patchUser (company, userId, patch) {
+  patchUser (company, userId, patch, ctx) {
     const [error] = checkPatch.Errors(patch)
     if (error !== undefined) throw new FixtureProblem(error.instancePath.split('/').slice(1), error.message)
     const directory = company.directory
@@ -381,17 +417,17 @@ export const concurTenantKind: TenantKind<ConcurCompany> = {
     const current = directory.users[position] as ConcurUser
     const next = fromFixture({ ...current, ...(patch as Partial<ConcurUserFixture>), ID: current.ID })
     checkUnique(directory.users, [next], [], position)
-    directory.replace(position, next)
+    directory.replace(position, next, ctx.clock.now(), () => seededMeta(next.ID))
     return true
   },
-  replaceUser (company, userId, user) {
+  replaceUser (company, userId, user, ctx) {
     const directory = company.directory
     const position = directory.lookup('id', userId.toLowerCase())[0]
     if (position === undefined) return false
     const next = fromFixture(user as ConcurUserFixture)
     if (next.ID.toLowerCase() !== userId.toLowerCase()) throw new FixtureProblem(['ID'], `must be the id of the user replaced ("${(directory.users[position] as ConcurUser).ID}")`)
     checkUnique(directory.users, [next], [], position)
-    directory.replace(position, next)
+    directory.replace(position, next, ctx.clock.now(), () => seededMeta(next.ID))
     return true
   },
   removeUser (company, userId) {

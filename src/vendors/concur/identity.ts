@@ -5,14 +5,14 @@
  * this vendor's README). Every write is one change on the one change path.
  * https://preview.developer.concur.com/api-reference/profile/v4.1.identity.html
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parse as parseFilter, type Filter } from 'scim2-parse-filter'
 import { patchBodyValidation, scimPatch, ScimError, type ScimPatch, type ScimResource } from 'scim-patch'
 import type { Json } from '../../core/changes.js'
 import { parseQuery } from '../../core/query.js'
 import { rawQuery } from '../../core/routing.js'
-import { filterKey, type ConcurCompany } from './data.js'
+import { filterKey, hashOf, seededMeta, type ConcurCompany } from './data.js'
 import { resourceTypes, schemaById, schemas, serviceProviderConfig } from './identity-docs.js'
 import { IDENTITY_PREFIX, scimErrorBody } from './errors.js'
 import { callerOf, geolocation, type ConcurAuth } from './oauth.js'
@@ -50,13 +50,6 @@ export function sendScimError (reply: FastifyReply, status: number, detail: stri
 
 const TIMEZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo']
 const LANGUAGES = ['en-US', 'en-US', 'en-GB', 'de-DE', 'fr-FR', 'ja-JP']
-const DAY_MS = 86_400_000
-const EPOCH_2020 = Date.UTC(2020, 0, 1)
-
-/** Deterministic per user id, so every replica and every run agree on the values the Bulk record lacks. */
-function hashOf (id: string): number {
-  return createHash('sha256').update(id).digest().readUInt32BE(0)
-}
 
 /**
  * The SCIM view of a Bulk user (without `meta.location`, which depends on the host asked). Built
@@ -65,7 +58,9 @@ function hashOf (id: string): number {
  */
 export function scimUser (company: ConcurCompany, u: ConcurUser): Scim {
   const h = hashOf(u.ID)
-  const created = new Date(EPOCH_2020 + (h % 1000) * DAY_MS).toISOString()
+  const seeded = seededMeta(u.ID)
+  const meta = company.directory.meta(u.ID) ?? seeded
+  const created = new Date(meta.created).toISOString()
   const user: Scim = {
     schemas: [USER_URN, ENTERPRISE_URN],
     id: u.ID,
@@ -81,10 +76,10 @@ export function scimUser (company: ConcurCompany, u: ConcurUser): Scim {
     [ENTERPRISE_URN]: {
       companyId: company.companyId,
       employeeNumber: u.EmployeeID,
-      startDate: `${created.slice(0, 10)}T00:00:00.000`,
+      startDate: `${new Date(seeded.created).toISOString().slice(0, 10)}T00:00:00.000`,
       terminationDate: null
     },
-    meta: { resourceType: 'User', created, lastModified: created, version: 1 }
+    meta: { resourceType: 'User', created, lastModified: new Date(meta.lastModified).toISOString(), version: meta.version }
   }
   return user
 }
@@ -161,9 +156,51 @@ function drop (user: Scim, paths: AttributePath[]): Scim {
 export interface Projection { attributes: AttributePath[] | undefined, excluded: AttributePath[] | undefined }
 
 /** The user as answered: located under the host asked, then projected. */
+/** The Identity scopes (the v4.1 page's scope table) and the top-level attributes each read scope shows (the scope mapping page). */
+export const IDENTITY_SCOPES = {
+  read: ['identity.user.ids.read', 'identity.user.core.read', 'identity.user.coresensitive.read', 'identity.user.enterprise.read', 'identity.user.sap.read'],
+  write: 'identity.user.coreenterprise.writeonly',
+  delete: 'identity.user.delete'
+} as const
+const READ_SCOPE_ATTRIBUTES: Record<string, readonly string[]> = {
+  'identity.user.ids.read': ['id', 'userName', 'externalId'],
+  'identity.user.core.read': ['id', 'active', 'displayName', 'name', 'timezone', 'preferredLanguage', 'meta'],
+  'identity.user.coresensitive.read': ['emails', 'phoneNumbers', 'addresses'],
+  'identity.user.enterprise.read': [ENTERPRISE_URN]
+}
+/** What an Identity call needs: any read scope, the core/enterprise write scope, or the delete scope. */
+export type Need = 'read' | 'write' | 'delete'
+
+/** The caller's app's scopes; an app the fixture gives no `scopes` holds every scope. */
+function scopesOf (request: FastifyRequest): readonly string[] | undefined {
+  const { company, session } = callerOf(request)
+  return company.scopes.get(session.clientId)
+}
+
+/** The part of a cached page's key that names what the app may read. */
+const scopeKey = (request: FastifyRequest): string => scopesOf(request)?.join(' ') ?? '*'
+
+/** The scope the call lacks, or undefined when the app may make it. */
+export function missingScope (scopes: readonly string[] | undefined, need: Need): string | undefined {
+  if (scopes === undefined) return undefined
+  if (need === 'read') return IDENTITY_SCOPES.read.some((s) => scopes.includes(s)) ? undefined : IDENTITY_SCOPES.read.join(' or ')
+  const wanted = IDENTITY_SCOPES[need]
+  return scopes.includes(wanted) ? undefined : wanted
+}
+
+/** Drops the attributes no read scope of the app shows (`schemas` always stays). */
+function readable (user: Scim, scopes: readonly string[] | undefined): Scim {
+  if (scopes === undefined) return user
+  const shown = new Set(['schemas'])
+  for (const scope of scopes) for (const name of READ_SCOPE_ATTRIBUTES[scope] ?? []) shown.add(name)
+  const out: Scim = {}
+  for (const [key, value] of Object.entries(user)) if (shown.has(key)) out[key] = value
+  return out
+}
+
 function present (request: FastifyRequest, company: ConcurCompany, u: ConcurUser, projection: Projection, path = IDENTITY_PATH): Scim {
   const base = scimUser(company, u)
-  const user: Scim = { ...base, meta: { ...(base.meta as Scim), location: `${geolocation(request, request.server.mock.config.publicUrl)}${path}/Users/${u.ID}` } }
+  const user: Scim = readable({ ...base, meta: { ...(base.meta as Scim), location: `${geolocation(request, request.server.mock.config.publicUrl)}${path}/Users/${u.ID}` } }, scopesOf(request))
   if (projection.attributes !== undefined) return pick(user, projection.attributes)
   if (projection.excluded !== undefined) return drop(user, projection.excluded)
   return user
@@ -424,7 +461,7 @@ export async function registerIdentityRoutes (app: FastifyInstance, auth: Concur
 
 function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   /** Company token required; 401 in the SCIM error shape. */
-  const authenticated = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  const allowed = (need: Need) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const found = await auth.authenticate(request)
     if (found === undefined) {
       // The docs: "This API supports only company level access tokens."
@@ -433,8 +470,11 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     }
     request.caller = found
     if (await app.identify(request, reply, found.tenant.id)) return reply
+    const missing = missingScope(found.company.scopes.get(found.session.clientId), need)
+    if (missing !== undefined) return sendScimError(reply, 403, `The app lacks the scope this call needs: ${missing}.`)
     return undefined
   }
+  const authenticated = allowed('read')
 
   app.get(`${IDENTITY_PATH}/Users`, {
     schema: {
@@ -448,7 +488,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     const raw = rawQuery(request)
     const directory = company.directory
     // A page depends on the directory's contents, the host asked (locations) and the raw query only.
-    const key = `identity-v4.1|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${raw}`
+    const key = `identity-v4.1|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${scopeKey(request)}|${raw}`
     const cached = app.mock.pages.get(key)
     if (cached !== undefined) return reply.type(JSON_TYPE).send(cached)
     const query = parseListQuery(raw)
@@ -482,7 +522,7 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
     const directory = company.directory
-    const key = `identity-v4.1-search|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${JSON.stringify(request.body) ?? ''}`
+    const key = `identity-v4.1-search|${directory.version.key}|${geolocation(request, app.mock.config.publicUrl)}|${scopeKey(request)}|${JSON.stringify(request.body) ?? ''}`
     const cached = app.mock.pages.get(key)
     if (cached !== undefined) return reply.type(JSON_TYPE).send(cached)
     const query = parseSearch(request.body)
@@ -531,79 +571,84 @@ function identityRoutes (app: FastifyInstance, auth: ConcurAuth): void {
     return position === undefined ? undefined : company.directory.users[position]
   }
   const changeOf = (tenant: string): { at: number, vendor: string, tenant: string } => ({ at: app.mock.changes.now(), vendor: 'concur', tenant })
-  const answer = (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, id: string, status: number): FastifyReply => {
+  const answer = (request: FastifyRequest, reply: FastifyReply, company: ConcurCompany, id: string, status: number, path: string): FastifyReply => {
     const position = locate(company, id)
     if (position === undefined) return sendScimError(reply, 404, `User ${id} not found.`)
-    const user = present(request, company, company.directory.users[position] as ConcurUser, { attributes: undefined, excluded: undefined })
-    return reply.code(status).header('location', (user.meta as Scim).location as string).type(JSON_TYPE).send(user)
+    const user = present(request, company, company.directory.users[position] as ConcurUser, { attributes: undefined, excluded: undefined }, path)
+    // The app may not read meta (no core.read scope): the header names the user all the same.
+    const location = `${geolocation(request, app.mock.config.publicUrl)}${path}/Users/${id}`
+    return reply.code(status).header('location', location).type(JSON_TYPE).send(user)
   }
 
   /** PUT and PATCH end alike: the new record checked, stored as one `user.replaced` change, answered. */
   const replaceWith = async (request: FastifyRequest, reply: FastifyReply, tenant: string, company: ConcurCompany, current: ConcurUser,
-    user: ConcurUserFixture | Refusal): Promise<FastifyReply> => {
+    user: ConcurUserFixture | Refusal, path: string): Promise<FastifyReply> => {
     if (isRefusal(user)) return send(reply, user)
     const taken = userNameTaken(company, user.LoginID, current.ID)
     if (taken !== undefined) return send(reply, taken)
     // OrganizationUnit has no Identity attribute: a replace keeps it.
     const kept = { ...user, OrganizationUnit: current.OrganizationUnit }
     await app.mock.changes.submit({ kind: 'user.replaced', ...changeOf(tenant), userId: current.ID, user: kept as unknown as { [key: string]: Json } })
-    return answer(request, reply, company, current.ID, 200)
+    return answer(request, reply, company, current.ID, 200, path)
   }
 
-  app.post(`${IDENTITY_PATH}/Users`, {
-    schema: { summary: 'Identity v4.1: create a user (stored as the Bulk record of the mapping)', response: { 201: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 409: ScimErrorSchema } },
-    preHandler: authenticated
-  }, async (request, reply) => {
-    const { tenant, company } = callerOf(request)
-    // Concur's ids are upper-case GUIDs; made here and carried by the change, so every replica agrees.
-    const user = bulkFromScim(request.body, company, randomUUID().toUpperCase())
-    if (isRefusal(user)) return send(reply, user)
-    const taken = userNameTaken(company, user.LoginID, undefined)
-    if (taken !== undefined) return send(reply, taken)
-    await app.mock.changes.submit({ kind: 'users.added', ...changeOf(tenant.id), users: [user as unknown as Json] })
-    return answer(request, reply, company, user.ID, 201)
-  })
+  // The writes of both versions: v4's create answers 200 (its page's status codes), v4.1's 201.
+  for (const [path, name, created] of [[IDENTITY_PATH, 'Identity v4.1', 201], [IDENTITY_V4_PATH, 'Identity v4', 200]] as const) {
+    app.post(`${path}/Users`, {
+      schema: { summary: `${name}: create a user (stored as the Bulk record of the mapping)`, response: { [created]: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 409: ScimErrorSchema } },
+      preHandler: allowed('write')
+    }, async (request, reply) => {
+      const { tenant, company } = callerOf(request)
+      // Concur's ids are upper-case GUIDs; made here and carried by the change, so every replica agrees.
+      const user = bulkFromScim(request.body, company, randomUUID().toUpperCase())
+      if (isRefusal(user)) return send(reply, user)
+      const taken = userNameTaken(company, user.LoginID, undefined)
+      if (taken !== undefined) return send(reply, taken)
+      await app.mock.changes.submit({ kind: 'users.added', ...changeOf(tenant.id), users: [user as unknown as Json] })
+      return answer(request, reply, company, user.ID, created, path)
+    })
 
-  app.put<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: replace a user (absent attributes are cleared)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
-    preHandler: authenticated
-  }, async (request, reply) => {
-    const { tenant, company } = callerOf(request)
-    const current = userAt(company, request.params.id)
-    if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
-    return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(request.body, company, current.ID))
-  })
+    app.put<{ Params: { id: string } }>(`${path}/Users/:id`, {
+      schema: { summary: `${name}: replace a user (absent attributes are cleared)`, response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+      preHandler: allowed('write')
+    }, async (request, reply) => {
+      const { tenant, company } = callerOf(request)
+      const current = userAt(company, request.params.id)
+      if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+      return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(request.body, company, current.ID), path)
+    })
 
-  app.patch<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
-    schema: { summary: 'Identity v4.1: change a user with SCIM PatchOp operations (add, replace, remove)', response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
-    preHandler: authenticated
-  }, async (request, reply) => {
-    const { tenant, company } = callerOf(request)
-    const current = userAt(company, request.params.id)
-    if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
-    const body = request.body as ScimPatch | undefined
-    if (body === null || typeof body !== 'object' || !Array.isArray(body.schemas) || !body.schemas.includes(PATCH_URN)) {
-      return sendScimError(reply, 400, `schemas must contain ${PATCH_URN}.`, 'invalidSyntax')
-    }
-    let patched: Scim
-    try {
-      patchBodyValidation(body)
-      const view = structuredClone(scimUser(company, current)) as unknown as ScimResource
-      patched = scimPatch(view, body.Operations, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Scim
-    } catch (err) {
-      if (err instanceof ScimError) return sendScimError(reply, 400, err.message, err.scimCode ?? 'invalidValue')
-      // Only the library runs in this block: whatever else it throws is about the operations sent.
-      return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
-    }
-    // The library answers some operations (a replace without path or value) with no resource at all.
-    if (patched === null || typeof patched !== 'object') return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
-    if (String(patched.id) !== current.ID) return sendScimError(reply, 400, 'id is immutable.', 'mutability')
-    return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(patched, company, current.ID))
-  })
+    app.patch<{ Params: { id: string } }>(`${path}/Users/:id`, {
+      schema: { summary: `${name}: change a user with SCIM PatchOp operations (add, replace, remove)`, response: { 200: ScimUserSchema, 400: ScimErrorSchema, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema, 409: ScimErrorSchema } },
+      preHandler: allowed('write')
+    }, async (request, reply) => {
+      const { tenant, company } = callerOf(request)
+      const current = userAt(company, request.params.id)
+      if (current === undefined) return sendScimError(reply, 404, `User ${request.params.id} not found.`)
+      const body = request.body as ScimPatch | undefined
+      if (body === null || typeof body !== 'object' || !Array.isArray(body.schemas) || !body.schemas.includes(PATCH_URN)) {
+        return sendScimError(reply, 400, `schemas must contain ${PATCH_URN}.`, 'invalidSyntax')
+      }
+      let patched: Scim
+      try {
+        patchBodyValidation(body)
+        const view = structuredClone(scimUser(company, current)) as unknown as ScimResource
+        patched = scimPatch(view, body.Operations, { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Scim
+      } catch (err) {
+        if (err instanceof ScimError) return sendScimError(reply, 400, err.message, err.scimCode ?? 'invalidValue')
+        // Only the library runs in this block: whatever else it throws is about the operations sent.
+        return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
+      }
+      // The library answers some operations (a replace without path or value) with no resource at all.
+      if (patched === null || typeof patched !== 'object') return sendScimError(reply, 400, 'The patch operations cannot be applied to this user.', 'invalidValue')
+      if (String(patched.id) !== current.ID) return sendScimError(reply, 400, 'id is immutable.', 'mutability')
+      return await replaceWith(request, reply, tenant.id, company, current, bulkFromScim(patched, company, current.ID), path)
+    })
+  }
 
   app.delete<{ Params: { id: string } }>(`${IDENTITY_PATH}/Users/:id`, {
     schema: { summary: 'Identity v4.1: delete a user', response: { 204: { type: 'null' }, 401: ScimErrorSchema, 403: ScimErrorSchema, 404: ScimErrorSchema } },
-    preHandler: authenticated
+    preHandler: allowed('delete')
   }, async (request, reply) => {
     const { tenant, company } = callerOf(request)
     const position = locate(company, request.params.id)

@@ -203,13 +203,14 @@ export class ConcurAuth {
     const session = await this.#app.mock.changes.submit(change) as Session | undefined
     if (session === undefined) return sendOAuthError(reply, OAUTH_ERRORS.badRefreshToken)
     const company = tenant.data
+    const scope = company.scopes.get(session.clientId)?.join(' ') ?? SCOPE
     const claims = {
       iss: geo,
       sub: company.companyId,
       aud: session.clientId,
       'concur.type': 'company',
       'concur.version': 2,
-      scope: SCOPE,
+      scope,
       sid: session.sid
     }
     const [accessToken, idToken] = await Promise.all([
@@ -218,7 +219,7 @@ export class ConcurAuth {
     ])
     return reply.type('application/json').send({
       expires_in: ACCESS_TOKEN_SECONDS,
-      scope: SCOPE,
+      scope,
       token_type: 'Bearer',
       access_token: accessToken,
       refresh_token: session.refreshToken,

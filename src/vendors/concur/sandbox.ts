@@ -2,6 +2,7 @@
 import type { Tenant } from '../../core/tenants.js'
 import type { SandboxCard } from '../../core/vendor.js'
 import type { ConcurCompany } from './data.js'
+import { IDENTITY_PATH, SEARCH_URN } from './identity.js'
 import { MOUNT } from './oauth.js'
 
 export function concurSandboxCard (tenant: Tenant<ConcurCompany>, base: string): SandboxCard {
@@ -19,7 +20,12 @@ export function concurSandboxCard (tenant: Tenant<ConcurCompany>, base: string):
     ],
     curl: [
       `curl -s -X POST ${api}/oauth2/v0/token \\\n${Object.entries(form).map(([k, v]) => `  -d ${k}=${v}`).join(' \\\n')}`,
-      `curl -s "${api}/users/?limit=5" -H "Authorization: Bearer $TOKEN"`
+      `curl -s "${api}/users/?limit=5" -H "Authorization: Bearer $TOKEN"`,
+      '# Identity v4.1 (SCIM): a page of 5 users, then the next page with its nextCursor',
+      `curl -s "${api}${IDENTITY_PATH}/Users?count=5" -H "Authorization: Bearer $TOKEN"`,
+      `curl -s "${api}${IDENTITY_PATH}/Users?count=5&cursor=$NEXT_CURSOR" -H "Authorization: Bearer $TOKEN"`,
+      '# search with a SCIM filter',
+      `curl -s -X POST "${api}${IDENTITY_PATH}/Users/.search" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n  -d '{"schemas":["${SEARCH_URN}"],"filter":"active eq true and name.familyName sw \\"D\\"","count":5}'`
     ],
     tryIt: {
       label: 'Try it: token, then GET /users/?limit=5',

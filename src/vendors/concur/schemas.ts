@@ -64,7 +64,11 @@ export const ConcurTenantFileSchema = Type.Object({
   company: CompanyBlockSchema,
   clients: Type.Array(Type.Object({
     clientId: Type.String({ minLength: 1 }),
-    clientSecret: Type.String({ minLength: 1 })
+    clientSecret: Type.String({ minLength: 1 }),
+    scopes: Type.Optional(Type.Array(Type.String({ pattern: '^[!-~]+$' }), {
+      uniqueItems: true,
+      description: 'The scopes the app holds, listed in its company tokens\' `scope`. Without it: "user.read company.read" and every Identity scope.'
+    }))
   }, { additionalProperties: false }), { minItems: 1, description: 'OAuth apps this company has enabled' }),
   requestTokens: Type.Array(Type.Object({
     token: Type.String({ minLength: 1 }),
