@@ -65,11 +65,13 @@ t.test('DELETE removes a Concur user from every listing', async (t) => {
   t.equal(again.statusCode, 404)
 })
 
-t.test('iSpring users cannot be removed through the admin API yet: a clear 400', async (t) => {
+t.test('DELETE removes an iSpring user from every read', async (t) => {
   const app = await build(t)
-  const res = await app.inject({ method: 'DELETE', url: '/__admin/tenants/ispring/demo/users/a1000000-0000-4000-8000-000000000006' })
-  t.equal(res.statusCode, 400)
-  t.same(res.json(), { statusCode: 400, code: 'MOCK_UNSUPPORTED_CHANGE', error: 'Bad Request', message: 'The change "user.removed" is not supported for ispring' })
+  const url = '/__admin/tenants/ispring/demo/users/a1000000-0000-4000-8000-000000000006'
+  const res = await app.inject({ method: 'DELETE', url })
+  t.equal(res.statusCode, 204)
+  t.equal((await app.inject({ url: '/__admin/tenants/ispring/demo' })).json().userCount, 9)
+  t.equal((await app.inject({ method: 'DELETE', url })).statusCode, 404)
 })
 
 t.test('PUT replaces an iSpring user, visible in both API versions; another id is refused', async (t) => {

@@ -68,7 +68,7 @@ t.test('authentication comes before parameter checks', async (t) => {
 
 t.test('unknown routes and methods: 404 in the vendor shape', async (t) => {
   const app = await build(t)
-  for (const [method, url] of [['GET', '/ispring/nothing'], ['POST', '/ispring/users'], ['DELETE', `/ispring/user/${demoUserId('01')}`], ['GET', '/ispring/users/'], ['GET', '/ispring/api/v3/token'], ['GET', '/ispring/api/v2/nothing']] as const) {
+  for (const [method, url] of [['GET', '/ispring/nothing'], ['POST', '/ispring/users'], ['DELETE', '/ispring/users'], ['PUT', `/ispring/user/${demoUserId('01')}`], ['GET', '/ispring/users/'], ['GET', '/ispring/api/v3/token'], ['GET', '/ispring/api/v2/nothing']] as const) {
     const res = await app.inject({ method, url, headers: JSON_ACCEPT })
     t.equal(res.statusCode, 404, `${method} ${url}`)
     t.same(res.json(), { code: 404, message: 'Not Found' })

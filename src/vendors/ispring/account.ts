@@ -10,6 +10,7 @@ import { Compile } from 'typebox/compile'
 import { runAll, type Steps } from '../../core/steps.js'
 import { REFERENCE_DATE } from '../../core/random.js'
 import { FixtureProblem, schemaMessage, type BuildContext, type TenantKind } from '../../core/tenants.js'
+import { UnknownChange } from '../../core/errors.js'
 import { checkFixture, checkUsersFor } from './checks.js'
 import { Directory } from './directory.js'
 import { DEFAULT_GENERATED_PASSWORD, generateRecords } from './generate.js'
@@ -62,7 +63,7 @@ export class IspringAccount {
   }
 
   get userCount (): number {
-    return this.#directory?.users.length ?? (this.#fixture.users?.length ?? 0) + (this.#fixture.generate?.users ?? 0)
+    return this.#directory?.count ?? (this.#fixture.users?.length ?? 0) + (this.#fixture.generate?.users ?? 0)
   }
 
   get generated (): boolean {
@@ -86,7 +87,7 @@ export class IspringAccount {
   /** Every hand-written user (fixture and admin API), without generating the others. */
   handWrittenUsers (): Array<Pick<IspringUser, 'userId' | 'login' | 'email' | 'password' | 'role' | 'state'>> {
     if (this.#directory === undefined) return (this.#fixture.users ?? []).map((u) => userFromFixture(u, REFERENCE_DAY))
-    return this.#directory.users.filter((u) => !u.generated)
+    return [...this.#directory.existing()].filter((u) => !u.generated)
   }
 }
 
@@ -111,6 +112,55 @@ function replaceChecked (account: IspringAccount, position: number, fixture: Isp
 
 const clockDay = (ctx: BuildContext): string => new Date(ctx.clock.now()).toISOString().slice(0, 10)
 
+/**
+ * The change every write of the iSpring API makes: whole user records to create (an id the
+ * account does not have) or to put in place of the user with that id, and ids to delete, all
+ * checked before any is applied, so a batch changes all or nothing. Ids and dates are made by
+ * the route, so every replica applies the same records.
+ */
+// A type, not an interface: it must fit the change path's index signature.
+export type UsersWritten = {
+  kind: 'ispring.users.written'
+  users: IspringUserFixture[]
+  deleted: string[]
+}
+
+/** Applies a `UsersWritten` change; returns the ids written, in order. */
+function applyUsersWritten (account: IspringAccount, change: { [key: string]: unknown }, ctx: BuildContext): string[] {
+  const { users, deleted } = change
+  if (!Array.isArray(users) || !Array.isArray(deleted) || !deleted.every((id) => typeof id === 'string')) {
+    throw new FixtureProblem([], 'a users.written change needs users (an array of users) and deleted (an array of ids)')
+  }
+  users.forEach((u, i) => {
+    const problem = schemaProblem(checkUserSchema.Errors(u), ['users', i])
+    if (problem !== undefined) throw problem
+  })
+  const written = users as IspringUserFixture[]
+  const directory = account.directory
+  const positions = written.map((u) => directory.positionOf(u.userId))
+  const gone = (deleted as string[]).map((id, i) => {
+    const position = directory.positionOf(id)
+    if (position === undefined) throw new FixtureProblem(['deleted', i], `no user has id "${id}"`)
+    return position
+  })
+  const replaced = new Set([...positions.filter((p): p is number => p !== undefined), ...gone])
+  checkUsersFor(account, written, written.map((_u, i) => ['users', i]), replaced)
+  // Checked: from here on nothing throws.
+  const day = clockDay(ctx)
+  for (const position of gone) directory.remove(position)
+  written.forEach((u, i) => {
+    const position = positions[i]
+    if (position === undefined) {
+      directory.add(userFromFixture(u, day))
+    } else {
+      const next = userFromFixture(u, day)
+      next.generated = (directory.users[position] as IspringUser).generated
+      directory.replace(position, next)
+    }
+  })
+  return written.map((u) => u.userId.toLowerCase())
+}
+
 export const ispringTenantKind: TenantKind<IspringAccount> = {
   vendor: 'ispring',
   schema: IspringTenantFileSchema,
@@ -131,6 +181,16 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     if (next.userId.toLowerCase() !== current.userId) throw new FixtureProblem(['userId'], `must be the id of the user replaced ("${current.userId}")`)
     replaceChecked(account, position, next, ctx)
     return true
+  },
+  removeUser (account, userId) {
+    const position = account.directory.positionOf(userId)
+    if (position === undefined) return false
+    account.directory.remove(position)
+    return true
+  },
+  applyChange (account, change, ctx) {
+    if (change.kind === 'ispring.users.written') return applyUsersWritten(account, change, ctx)
+    throw new UnknownChange(change.kind, 'ispring')
   },
   * prepare (fixture) {
     const f = fixture as IspringTenantFile

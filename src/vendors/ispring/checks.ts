@@ -161,11 +161,12 @@ export function checkFixture (f: IspringTenantFile): void {
  * Checks users added to (or, with `skip`, changed in) an account's directory, at `paths[i]`:
  * uniqueness is asked of the indexes, so the work is proportional to the batch, not the account.
  */
-export function checkUsersFor (account: { directory: Directory, customRoleIds: ReadonlySet<string> }, users: readonly IspringUserFixture[], paths: Path[], skip?: number): void {
+export function checkUsersFor (account: { directory: Directory, customRoleIds: ReadonlySet<string> }, users: readonly IspringUserFixture[], paths: Path[], skip?: number | ReadonlySet<number>): void {
   const directory = account.directory
   const claims = batchClaims()
+  const skipped = (position: number): boolean => typeof skip === 'number' ? position === skip : skip?.has(position) === true
   const existing = (position: number | undefined): string | undefined =>
-    position === undefined || position === skip ? undefined : `existing user ${(directory.users[position] as IspringUser).userId}`
+    position === undefined || skipped(position) ? undefined : `existing user ${(directory.users[position] as IspringUser).userId}`
   const ctx: CheckContext = {
     department: (id) => directory.department(id) !== undefined,
     group: (id) => directory.group(id) !== undefined,

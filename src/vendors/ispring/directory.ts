@@ -35,7 +35,10 @@ function insertInto (index: Map<string, number[]>, key: string, position: number
   if (list[at - 1] !== position) list.splice(at, 0, position)
 }
 
-/** Users are only ever appended; `replace` puts a new object in a user's place. */
+/**
+ * Users are only ever appended; `replace` puts a new object in a user's place and `remove`
+ * leaves a tombstone: positions never move, so page tokens stay exact across deletions.
+ */
 export class Directory {
   readonly departments: readonly Department[]
   readonly groups: readonly Group[]
@@ -53,6 +56,9 @@ export class Directory {
   #subtrees = new Map<string, readonly number[]>()
   #queries = new Map<string, readonly number[]>()
   readonly #scopes = new Map<string, Scope>()
+  /** Positions of removed users (their records stay in `users`, out of every index). */
+  readonly #removed = new Set<number>()
+  #live: readonly number[] | undefined
 
   constructor (departments: Department[], groups: Group[], users: IspringUser[]) {
     this.departments = departments
@@ -163,6 +169,44 @@ export class Directory {
     return list
   }
 
+  /** How many users exist (removed ones not counted). */
+  get count (): number {
+    return this.users.length - this.#removed.size
+  }
+
+  isRemoved (position: number): boolean {
+    return this.#removed.has(position)
+  }
+
+  /** Positions of every existing user, ascending; undefined when none was ever removed (then every position). */
+  live (): readonly number[] | undefined {
+    if (this.#removed.size === 0) return undefined
+    if (this.#live === undefined) {
+      const live: number[] = []
+      for (let p = 0; p < this.users.length; p++) if (!this.#removed.has(p)) live.push(p)
+      this.#live = live
+    }
+    return this.#live
+  }
+
+  /** Every existing user, in creation order. */
+  * existing (): Generator<IspringUser> {
+    for (let p = 0; p < this.users.length; p++) if (!this.#removed.has(p)) yield this.users[p] as IspringUser
+  }
+
+  /** Removes the user at `position` from every index; the record stays as a tombstone. */
+  remove (position: number): void {
+    const user = this.users[position] as IspringUser
+    if (this.#removed.has(position)) return
+    this.#removed.add(position)
+    this.#byId.delete(user.userId)
+    this.#byLogin.delete(user.login.toLowerCase())
+    this.#byEmail.delete(user.email.toLowerCase())
+    removeFrom(this.#byDepartment, user.departmentId, position)
+    for (const g of user.groups) removeFrom(this.#byGroup, g, position)
+    this.#changed()
+  }
+
   /** Appends a user; returns its position. */
   add (user: IspringUser): number {
     const position = this.users.length
@@ -195,6 +239,7 @@ export class Directory {
 
   #changed (): void {
     this.version.bump()
+    this.#live = undefined
     if (this.#subtrees.size > 0) this.#subtrees = new Map()
     if (this.#queries.size > 0) this.#queries = new Map()
   }

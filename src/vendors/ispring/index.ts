@@ -18,6 +18,7 @@ import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
 import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
 import { registerUserRoutes } from './users.js'
+import { registerWriteRoutes } from './writes.js'
 import { registerFormBody } from '../../core/form-body.js'
 
 export const MOUNT = '/ispring'
@@ -48,6 +49,8 @@ async function routes (app: FastifyInstance, { auth, hide }: RoutesOptions): Pro
     directory.addHook('preHandler', auth.authenticated)
     registerUserRoutes(directory, hide)
     registerLookupRoutes(directory, hide)
+    // The writes read JSON, XML and form bodies: parsers of their own, in a scope of their own.
+    await directory.register(async (writes) => { registerWriteRoutes(writes, hide) })
   })
 }
 

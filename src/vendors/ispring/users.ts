@@ -74,7 +74,7 @@ function positionsOf (values: readonly string[], find: (v: string) => number | u
 /** Positions of the users in `scope` matching `filters`, ascending; undefined means every user. */
 export function matchUsers (directory: Directory, { filters, filtersKey }: UsersQuery, scope: Scope): readonly number[] | undefined {
   const given = FILTER_KINDS.filter((k) => filters[k] !== undefined)
-  if (given.length === 0 && scope.all) return undefined
+  if (given.length === 0 && scope.all) return directory.live()
   const single = given.length === 1 && scope.all ? filters[given[0] as FilterKind] as string[] : undefined
   if (single?.length === 1 && given[0] === 'departments') return directory.subtreeUsers(single[0] as string)
   if (single?.length === 1 && given[0] === 'groups') return directory.groupUsers(single[0] as string)
