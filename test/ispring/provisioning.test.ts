@@ -271,3 +271,28 @@ t.test('the admin API and the vendor API write the same records', async (t) => {
   t.equal((await profile(app, headers, demoUserId('10'))).status, 404, 'an admin delete shows in the vendor API')
   t.equal((await send(app, 'POST', `/user/${demoUserId('10')}/status`, headers, { status: 3 })).statusCode, 404)
 })
+
+t.test('a page-token walk stays exact while users are created and deleted', async (t) => {
+  const app = await build(t)
+  const headers = await owner(app)
+  const before = (await ispringGet(app, '/users/v2', headers)).json().userProfiles.map((u: { userId: string }) => u.userId) as string[]
+  const seen: string[] = []
+  let token: string | undefined
+  let step = 0
+  do {
+    const page = (await ispringGet(app, `/users/v2?pageSize=2${token === undefined ? '' : `&pageToken=${token}`}`, headers)).json()
+    seen.push(...page.userProfiles.map((u: { userId: string }) => u.userId))
+    token = page.nextPageToken
+    if (step === 1) {
+      // One already seen and one still ahead go; a new user comes.
+      t.equal((await send(app, 'DELETE', `/user/${before[0] as string}`, headers)).statusCode, 204)
+      t.equal((await send(app, 'DELETE', `/user/${before[7] as string}`, headers)).statusCode, 204)
+      t.equal((await send(app, 'POST', '/user', headers, { departmentId: D.sales, fields: { login: 'mid.walk', email: 'mid.walk@demo.test' } })).statusCode, 201)
+    }
+    step++
+  } while (token !== undefined)
+  const throughout = before.filter((id) => id !== before[0] && id !== before[7])
+  for (const id of throughout) t.equal(seen.filter((s) => s === id).length, 1, `${id} exactly once`)
+  t.notOk(seen.includes(before[7] as string), 'a user deleted ahead of the walk never appears')
+  t.equal(new Set(seen).size, seen.length, 'no repeats')
+})
