@@ -164,6 +164,10 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   }
   await check('ispring', 'POST', '/users/work-leave-status', '/users/work-leave-status', 200, { ...body, payload: { workLeaveStatuses: [{ userId: newId, workLeaveReason: 'SickLeave' }] } })
   await check('ispring', 'POST', '/user/list', '/user/list', 200, { ...body, payload: { page: 1, pageSize: 2 } })
+  for (const kind of ['deactivation', 'termination']) {
+    await check('ispring', 'POST', `/user/{userId}/scheduled_${kind}`, `/user/${newId}/scheduled_${kind}`, 200, { ...body, payload: { date: '2030-01-01' } })
+    await check('ispring', 'DELETE', `/user/{userId}/scheduled_${kind}`, `/user/${newId}/scheduled_${kind}`, 200, { headers: owner })
+  }
   await check('ispring', 'DELETE', '/user/{userId}', `/user/${newId}`, 204, { headers: owner })
 
   // The admin API

@@ -296,3 +296,24 @@ t.test('a page-token walk stays exact while users are created and deleted', asyn
   t.notOk(seen.includes(before[7] as string), 'a user deleted ahead of the walk never appears')
   t.equal(new Set(seen).size, seen.length, 'no repeats')
 })
+
+t.test('scheduled deactivation and termination happen when the mock clock reaches the day; a cancelled one never does', async (t) => {
+  const app = await build(t)
+  const headers = await owner(app)
+  const [a, b, c] = [demoUserId('06'), demoUserId('07'), demoUserId('10')]
+  const day = (offsetDays: number): string => new Date(app.mock.clock.now() + offsetDays * 86_400_000).toISOString().slice(0, 10)
+  t.equal((await send(app, 'POST', `/user/${a}/scheduled_deactivation`, headers, { date: day(2) })).statusCode, 200)
+  t.equal((await send(app, 'POST', `/user/${b}/scheduled_termination`, headers, `<request><date>${day(5)}</date></request>`, 'application/xml')).statusCode, 200)
+  t.equal((await send(app, 'POST', `/user/${c}/scheduled_deactivation`, headers, { date: day(1) })).statusCode, 200)
+  t.equal((await send(app, 'DELETE', `/user/${c}/scheduled_deactivation`, headers)).statusCode, 200, 'cancelled')
+  t.same((await send(app, 'POST', `/user/${a}/scheduled_termination`, headers, { date: 'soon' })).json(), error(400, 'Bad Request: date must be a date (YYYY-MM-DD), got "soon"'))
+  const status = async (id: string) => (await profile(app, headers, id, '/v2')).body.status
+  t.same([await status(a), await status(b), await status(c)], [1, 1, 1], 'nothing yet')
+  await adminCall(app, 'POST', '/clock', { advanceSeconds: 3 * 86_400 })
+  const later = await owner(app)
+  t.same([(await profile(app, later, a, '/v2')).body.status, (await profile(app, later, b, '/v2')).body.status, (await profile(app, later, c, '/v2')).body.status], [3, 1, 1], 'day 3: a deactivated')
+  t.equal((await ispringGet(app, '/users?pageSize=1', demoLegacy('06'))).statusCode, 401, 'and can no longer sign in')
+  await adminCall(app, 'POST', '/clock', { advanceSeconds: 3 * 86_400 })
+  const latest = await owner(app)
+  t.same([(await profile(app, latest, b, '/v2')).body.status, (await profile(app, latest, c, '/v2')).body.status], [5, 1], 'day 6: b terminated, c never')
+})

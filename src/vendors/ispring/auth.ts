@@ -168,8 +168,15 @@ export class IspringAuth {
     return (named !== undefined && named !== tenant) || (byHost !== undefined && byHost !== tenant)
   }
 
-  #activeUser (tenant: Tenant<IspringAccount>, userId: string): IspringUser | undefined {
+  /** The account's directory, with the schedules due by the mock clock made to happen first. */
+  #directoryOf (tenant: Tenant<IspringAccount>): Directory {
     const directory = tenant.data.directory
+    directory.settle(new Date(this.#clock.now()).toISOString().slice(0, 10))
+    return directory
+  }
+
+  #activeUser (tenant: Tenant<IspringAccount>, userId: string): IspringUser | undefined {
+    const directory = this.#directoryOf(tenant)
     const position = directory.positionOf(userId)
     const user = position === undefined ? undefined : directory.users[position]
     return user?.state === 'active' ? user : undefined
@@ -195,7 +202,7 @@ export class IspringAuth {
     const password = request.headers['x-auth-password']
     if (tenant === undefined || tenant === null || login === undefined || typeof password !== 'string' || password === '') return undefined
     if (this.#namesOther(request, tenant)) return undefined
-    const user = tenant.data.directory.byLoginOrEmail(login)
+    const user = this.#directoryOf(tenant).byLoginOrEmail(login)
     if (user === undefined || user.password !== password || user.state !== 'active') return undefined
     return { tenant, user }
   }

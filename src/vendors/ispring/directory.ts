@@ -58,6 +58,9 @@ export class Directory {
   readonly #scopes = new Map<string, Scope>()
   /** Positions of removed users (their records stay in `users`, out of every index). */
   readonly #removed = new Set<number>()
+  /** Positions of users with a scheduled deactivation or termination, and the earliest such day. */
+  readonly #scheduled = new Set<number>()
+  #nextDue: string | undefined
   #live: readonly number[] | undefined
 
   constructor (departments: Department[], groups: Group[], users: IspringUser[]) {
@@ -199,6 +202,7 @@ export class Directory {
     const user = this.users[position] as IspringUser
     if (this.#removed.has(position)) return
     this.#removed.add(position)
+    this.#track(position, { ...user, scheduledDeactivationDate: undefined, scheduledTerminationDate: undefined })
     this.#byId.delete(user.userId)
     this.#byLogin.delete(user.login.toLowerCase())
     this.#byEmail.delete(user.email.toLowerCase())
@@ -207,10 +211,47 @@ export class Directory {
     this.#changed()
   }
 
+  /**
+   * Makes the schedules due on `today` (YYYY-MM-DD of the mock clock) happen: a termination ends
+   * the employment, a deactivation makes the user inactive; a schedule that happened is cleared.
+   * Every replica has the same schedules and the same clock, so every replica settles alike.
+   */
+  settle (today: string): void {
+    if (this.#nextDue === undefined || this.#nextDue > today) return
+    for (const position of [...this.#scheduled]) {
+      const user = this.users[position] as IspringUser
+      const terminate = user.scheduledTerminationDate !== undefined && user.scheduledTerminationDate <= today
+      const deactivate = user.scheduledDeactivationDate !== undefined && user.scheduledDeactivationDate <= today
+      if (!terminate && !deactivate) continue
+      const state = terminate ? 'employment_ended' : user.state === 'employment_ended' ? user.state : 'inactive'
+      this.replace(position, {
+        ...user,
+        state,
+        scheduledTerminationDate: terminate ? undefined : user.scheduledTerminationDate,
+        scheduledDeactivationDate: deactivate ? undefined : user.scheduledDeactivationDate
+      })
+    }
+  }
+
+  #track (position: number, user: IspringUser): void {
+    const had = this.#scheduled.has(position)
+    const has = user.scheduledDeactivationDate !== undefined || user.scheduledTerminationDate !== undefined
+    if (!had && !has) return
+    if (has) this.#scheduled.add(position)
+    else this.#scheduled.delete(position)
+    let next: string | undefined
+    for (const p of this.#scheduled) {
+      const u = this.users[p] as IspringUser
+      for (const day of [u.scheduledDeactivationDate, u.scheduledTerminationDate]) if (day !== undefined && (next === undefined || day < next)) next = day
+    }
+    this.#nextDue = next
+  }
+
   /** Appends a user; returns its position. */
   add (user: IspringUser): number {
     const position = this.users.length
     this.users.push(user)
+    this.#track(position, user)
     this.#byId.set(user.userId, position)
     this.#byLogin.set(user.login.toLowerCase(), position)
     this.#byEmail.set(user.email.toLowerCase(), position)
@@ -224,6 +265,7 @@ export class Directory {
   replace (position: number, user: IspringUser): void {
     const old = this.users[position] as IspringUser
     this.users[position] = user
+    this.#track(position, user)
     this.#byLogin.delete(old.login.toLowerCase())
     this.#byEmail.delete(old.email.toLowerCase())
     this.#byLogin.set(user.login.toLowerCase(), position)

@@ -207,6 +207,8 @@ export function * generateRecords (input: GenerateInput): Steps<void> {
       coSubordination: { subordinationType: 'inherit' },
       securityPolicyAcceptanceDate: (consents & 1) === 1 ? lastLoginDate : undefined,
       privacyPolicyConsentAcceptanceDate: (consents & 2) === 2 ? lastLoginDate : undefined,
+      scheduledDeactivationDate: undefined,
+      scheduledTerminationDate: undefined,
       generated: true
     })
   }

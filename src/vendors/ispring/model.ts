@@ -43,6 +43,9 @@ export interface IspringUser {
   coSubordination: Subordination
   securityPolicyAcceptanceDate: string | undefined
   privacyPolicyConsentAcceptanceDate: string | undefined
+  /** Days (YYYY-MM-DD) on which the mock clock deactivates the user or ends their employment. */
+  scheduledDeactivationDate: string | undefined
+  scheduledTerminationDate: string | undefined
   /** Made by `generate` (not listed one by one in the tenant's credentials). */
   generated: boolean
 }
@@ -92,6 +95,8 @@ export function userFromFixture (u: IspringUserFixture, defaultDay: string): Isp
     coSubordination: lowerSubordination(u.coSubordination, 'inherit'),
     securityPolicyAcceptanceDate: u.securityPolicyAcceptanceDate,
     privacyPolicyConsentAcceptanceDate: u.privacyPolicyConsentAcceptanceDate,
+    scheduledDeactivationDate: u.scheduledDeactivationDate,
+    scheduledTerminationDate: u.scheduledTerminationDate,
     generated: false
   }
 }
@@ -123,5 +128,7 @@ export function userToFixture (u: IspringUser): IspringUserFixture {
   if (u.workLeave !== undefined) fixture.workLeave = { reason: u.workLeave.reason as never, startDate: u.workLeave.startDate, ...(u.workLeave.endDate === undefined ? {} : { endDate: u.workLeave.endDate }) }
   if (u.securityPolicyAcceptanceDate !== undefined) fixture.securityPolicyAcceptanceDate = u.securityPolicyAcceptanceDate
   if (u.privacyPolicyConsentAcceptanceDate !== undefined) fixture.privacyPolicyConsentAcceptanceDate = u.privacyPolicyConsentAcceptanceDate
+  if (u.scheduledDeactivationDate !== undefined) fixture.scheduledDeactivationDate = u.scheduledDeactivationDate
+  if (u.scheduledTerminationDate !== undefined) fixture.scheduledTerminationDate = u.scheduledTerminationDate
   return fixture
 }

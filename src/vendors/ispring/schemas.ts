@@ -73,7 +73,9 @@ const userFixtureProperties = {
   subordination: Type.Optional(SubordinationSchema),
   coSubordination: Type.Optional(SubordinationSchema),
   securityPolicyAcceptanceDate: Type.Optional(Day()),
-  privacyPolicyConsentAcceptanceDate: Type.Optional(Day('Shown as personalDataConsentAcceptanceDate on v1 endpoints'))
+  privacyPolicyConsentAcceptanceDate: Type.Optional(Day('Shown as personalDataConsentAcceptanceDate on v1 endpoints')),
+  scheduledDeactivationDate: Type.Optional(Day('The user becomes inactive on this day (UTC) of the mock clock')),
+  scheduledTerminationDate: Type.Optional(Day('The user\'s employment ends on this day (UTC) of the mock clock'))
 }
 
 /** One hand-written user, in a fixture file or an admin API request. */

@@ -330,6 +330,31 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
     return done(reply)
   }))
 
+  for (const [kind, key, effect] of [['deactivation', 'scheduledDeactivationDate', 'becomes inactive'], ['termination', 'scheduledTerminationDate', 'has their employment ended']] as const) {
+    app.post(`/user/:userId/scheduled_${kind}`, {
+      schema: { summary: `Schedule a user's ${kind}`, description: `Body: date (YYYY-MM-DD). On that day (UTC) of the mock clock the user ${effect}; POST /__admin/clock makes it testable at once. 200, no body.`, hide, consumes, response: { 200: { description: 'Scheduled', type: 'null' }, ...answers } }
+    }, handle(async (request, reply) => {
+      const caller = writer(request)
+      const user = target(caller, pathUuid(request, 'userId'))
+      const date = text(bodyOf(request), 'date')
+      if (date === undefined) throw badRequest('date is required')
+      if (!DAY.test(date)) throw badRequest(`date must be a date (YYYY-MM-DD), got ${quote(date)}`)
+      if (user.role === 'owner') throw forbidden()
+      await write(request, caller, [{ ...userToFixture(user), [key]: date }])
+      return done(reply)
+    }))
+    app.delete(`/user/:userId/scheduled_${kind}`, {
+      schema: { summary: `Cancel a user's scheduled ${kind}`, description: '200, no body (also when nothing was scheduled).', hide, response: { 200: { description: 'Cancelled', type: 'null' }, ...answers } }
+    }, handle(async (request, reply) => {
+      const caller = writer(request)
+      const user = target(caller, pathUuid(request, 'userId'))
+      const next = userToFixture(user)
+      delete next[key]
+      await write(request, caller, [next])
+      return done(reply)
+    }))
+  }
+
   app.post('/users/work-leave-status', {
     schema: {
       summary: 'Set work-leave statuses',
