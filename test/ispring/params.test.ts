@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, demoLegacy, demoUserId, ISPRING, ispringGet, JSON_ACCEPT } from '../helper.js'
+import { build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT } from '../helper.js'
 
 const owner = { ...demoLegacy('01'), ...JSON_ACCEPT }
 const bad = (message: string) => ({ code: 400, message: `Bad Request: ${message}` })
@@ -106,4 +106,18 @@ t.test('no input reaches a 500: odd queries, headers and bodies', async (t) => {
   const big = await app.inject({ method: 'POST', url: '/ispring/api/v3/token', headers: { 'content-type': 'application/x-www-form-urlencoded', ...JSON_ACCEPT }, payload: `client_id=${'x'.repeat(70 * 1024)}` })
   t.equal(big.statusCode, 413)
   t.same(big.json(), { code: 413, message: 'Payload Too Large' })
+})
+
+t.test('PHP-style indexed arrays work wherever name[] does, brackets literal or percent-encoded', async (t) => {
+  const app = await build(t)
+  const owner = { authorization: await ispringToken(app), ...JSON_ACCEPT }
+  const D = ISPRING.demo.departments
+  const ids = async (path: string) => (await ispringGet(app, path, owner)).json().userProfiles.map((u: { userId: string }) => u.userId)
+  const plain = await ids(`/users?departments[]=${D.salesEmea}&departments[]=${D.platform}`)
+  t.ok(plain.length > 0)
+  t.same(await ids(`/users?departments[0]=${D.salesEmea}&departments[1]=${D.platform}`), plain)
+  t.same(await ids(`/users?departments%5B0%5D=${D.salesEmea}&departments%5B1%5D=${D.platform}`), plain)
+  t.same(await ids(`/users/v2?userIds[0]=${demoUserId('02')}&logins[3]=admin`), [demoUserId('02')])
+  const bad = await ispringGet(app, `/users?departments[x]=${D.sales}`, owner)
+  t.same(bad.json(), { code: 400, message: 'Bad Request: unknown parameter departments[x]' })
 })

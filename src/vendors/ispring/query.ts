@@ -1,6 +1,7 @@
 /**
  * The strict raw-query reading every iSpring listing and look-up shares: `name[]` array
- * parameters (brackets literal or percent-encoded, repeated in request order), `pageSize`
+ * parameters (also PHP's indexed `name[0]`; brackets literal or percent-encoded, repeated in
+ * request order), `pageSize`
  * (1..1000, default 1000) and `pageToken`; anything else, a repeated scalar or a bad value is
  * `Bad Request: <reason>`.
  * https://ispringhelpdocs.com/display/ispringlearn/Getting+a+List+of+Users+Page-by-Page
@@ -38,7 +39,8 @@ export function parseListParams (raw: string, arrayNames: readonly string[], pag
   const params: ListParams = { arrays: new Map(), pageSize: DEFAULT_PAGE_SIZE, pageToken: undefined }
   const seen = new Set<string>()
   for (const { name, value } of pairs) {
-    const arrayName = name.endsWith('[]') ? name.slice(0, -2) : undefined
+    // `name[]` and PHP's indexed `name[0]` (clients built on http_build_query send the latter), in request order.
+    const arrayName = /^[A-Za-z]+\[[0-9]*\]$/.test(name) ? name.slice(0, name.indexOf('[')) : undefined
     if (arrayName !== undefined && arrayNames.includes(arrayName)) {
       const values = params.arrays.get(arrayName)
       if (values === undefined) params.arrays.set(arrayName, [value])
