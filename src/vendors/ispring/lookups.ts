@@ -130,7 +130,7 @@ export function registerLookupRoutes (app: FastifyInstance, hide: boolean): void
   app.get('/group/:groupId', {
     schema: {
       summary: 'Get one group with its members',
-      description: 'usersCount and userIds count only the members a scoped caller may see.',
+      description: 'usersCount and userIds count only the members a scoped caller may see; an author receives usersCount without userIds.',
       hide,
       response: { 200: negotiated(DetailedGroupSchema, 'The group'), ...ERRORS }
     }
@@ -144,7 +144,8 @@ export function registerLookupRoutes (app: FastifyInstance, hide: boolean): void
     if (group === undefined) return sendError(request, reply, 404)
     const inScope = directory.scopeUsers(scope)
     const members = inScope === undefined ? directory.groupUsers(group.id) : intersectSorted([directory.groupUsers(group.id), inScope])
-    const body = detailedGroupObject(group, members.map((p) => (directory.users[p] as IspringUser).userId))
+    // The vendor's "Getting Group Info" page: an author receives the count but not the members.
+    const body = detailedGroupObject(group, members.map((p) => (directory.users[p] as IspringUser).userId), ready.caller.user.role !== 'author')
     const format = formatOf(request)
     return sendFormatted(reply, 200, format, singleBody(format, serialize(format, 'group', body)))
   })

@@ -69,8 +69,10 @@ export function groupObject (g: Group): Record<string, unknown> {
   return { groupId: g.id, name: g.name, isSmart: g.isSmart }
 }
 
-export function detailedGroupObject (g: Group, userIds: readonly string[]): Record<string, unknown> {
-  return { ...groupObject(g), usersCount: userIds.length, userIds }
+/** A group with its members; `withIds` false gives the count only (what an author receives). */
+export function detailedGroupObject (g: Group, userIds: readonly string[], withIds = true): Record<string, unknown> {
+  // The "Getting Group Info" sample's order: the members first, then the group's own fields.
+  return withIds ? { usersCount: userIds.length, userIds, ...groupObject(g) } : { usersCount: userIds.length, ...groupObject(g) }
 }
 
 const FORMATS: readonly Format[] = ['json', 'xml']

@@ -219,7 +219,7 @@ export const DetailedGroupSchema = Type.Object({
   name: Type.String(),
   isSmart: Type.Boolean(),
   usersCount: Type.Integer({ description: 'Members the caller may see' }),
-  userIds: IdList
+  userIds: Type.Optional(IdList)
 }, { description: 'In XML: <response><group>...</group></response>' })
 
 /** A page's query: repeat array parameters with their brackets (`departments[]=a&departments[]=b`). */
