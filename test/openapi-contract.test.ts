@@ -169,6 +169,20 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
     await check('ispring', 'DELETE', `/user/{userId}/scheduled_${kind}`, `/user/${newId}/scheduled_${kind}`, 200, { headers: owner })
   }
   await check('ispring', 'DELETE', '/user/{userId}', `/user/${newId}`, 204, { headers: owner })
+  const dept = JSON.parse(await check('ispring', 'POST', '/department', '/department', 201, { ...body, payload: { name: 'Contract', parentDepartmentId: D.sales } })) as string
+  await check('ispring', 'POST', '/department', '/department', 400, { ...body, payload: { name: 'Contract' } })
+  await check('ispring', 'GET', '/department', '/department?code=none', 200, { headers: owner })
+  await check('ispring', 'POST', '/department/{departmentId}', `/department/${dept}`, 204, { ...body, payload: { code: 'C' } })
+  await check('ispring', 'POST', '/department/{departmentId}/user/move', `/department/${dept}/user/move`, 204, { ...body, payload: { userIds: [demoUserId('07')] } })
+  await check('ispring', 'POST', '/department/{departmentId}/user/move', `/department/${D.salesEmea}/user/move`, 204, { ...body, payload: { userIds: [demoUserId('07')] } })
+  await check('ispring', 'POST', '/department/{departmentId}/department/move', `/department/${D.engineering}/department/move`, 204, { ...body, payload: { departmentIds: [dept] } })
+  await check('ispring', 'DELETE', '/department/{departmentId}', `/department/${dept}`, 204, { headers: owner })
+  const group = JSON.parse(await check('ispring', 'POST', '/group', '/group', 201, { ...body, payload: { name: 'Contract' } })) as string
+  await check('ispring', 'GET', '/group', '/group', 200, { headers: owner })
+  await check('ispring', 'POST', '/group/{groupId}', `/group/${group}`, 200, { ...body, payload: { name: 'Contract 2' } })
+  await check('ispring', 'POST', '/group/{groupId}/members', `/group/${group}/members`, 200, { ...body, payload: { userIds: [demoUserId('06')] } })
+  await check('ispring', 'POST', '/user/{userId}/groups/remove', `/user/${demoUserId('06')}/groups/remove`, 200, { ...body, payload: { groupIds: [group] } })
+  await check('ispring', 'DELETE', '/group/{groupId}', `/group/${group}`, 204, { headers: owner })
 
   // The admin API
   const company = concurCompanyFixture('contract', 0xc0de)

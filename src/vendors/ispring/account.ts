@@ -11,12 +11,12 @@ import { runAll, type Steps } from '../../core/steps.js'
 import { REFERENCE_DATE } from '../../core/random.js'
 import { FixtureProblem, schemaMessage, type BuildContext, type TenantKind } from '../../core/tenants.js'
 import { UnknownChange } from '../../core/errors.js'
-import { checkFixture, checkUsersFor } from './checks.js'
+import { checkDepartments, checkFixture, checkUsersFor } from './checks.js'
 import { Directory } from './directory.js'
 import { DEFAULT_GENERATED_PASSWORD, generateRecords } from './generate.js'
-import { departmentFromFixture, userFromFixture, userToFixture, type IspringUser } from './model.js'
+import { departmentFromFixture, departmentToFixture, userFromFixture, userToFixture, type IspringUser } from './model.js'
 import { SCOPED_ROLES } from './permissions.js'
-import { IspringTenantFileSchema, IspringUserFixtureSchema, IspringUserPatchSchema, type IspringTenantFile, type IspringUserFixture } from './schemas.js'
+import { IspringDepartmentFixtureSchema, IspringGroupFixtureSchema, IspringTenantFileSchema, IspringUserFixtureSchema, IspringUserPatchSchema, type IspringDepartmentFixture, type IspringGroupFixture, type IspringTenantFile, type IspringUserFixture } from './schemas.js'
 
 type Path = Array<string | number>
 
@@ -93,6 +93,8 @@ export class IspringAccount {
 
 const checkUserSchema = Compile(IspringUserFixtureSchema)
 const checkPatchSchema = Compile(IspringUserPatchSchema)
+const checkDepartmentSchema = Compile(IspringDepartmentFixtureSchema)
+const checkGroupSchema = Compile(IspringGroupFixtureSchema)
 
 /** The first schema error as a FixtureProblem (paths relative to `prefix`), or undefined. */
 function schemaProblem (errors: Iterable<{ instancePath: string, keyword: string, message: string, params: unknown }>, prefix: Path): FixtureProblem | undefined {
@@ -113,43 +115,96 @@ function replaceChecked (account: IspringAccount, position: number, fixture: Isp
 const clockDay = (ctx: BuildContext): string => new Date(ctx.clock.now()).toISOString().slice(0, 10)
 
 /**
- * The change every write of the iSpring API makes: whole user records to create (an id the
- * account does not have) or to put in place of the user with that id, and ids to delete, all
- * checked before any is applied, so a batch changes all or nothing. Ids and dates are made by
- * the route, so every replica applies the same records.
+ * The change every write of the iSpring API makes: whole records to create (an id the account
+ * does not have) or to put in place of the record with that id, and ids to delete: departments
+ * and groups first (the tree checked whole: one root, parents that exist, no cycle; a department
+ * is only deleted without users or sub-departments), then users. Everything is checked before
+ * anything stays applied, so a request changes all of what it names or nothing. Ids and dates are
+ * made by the route, so every replica applies the same records.
  */
 // A type, not an interface: it must fit the change path's index signature.
-export type UsersWritten = {
-  kind: 'ispring.users.written'
+export type DirectoryWritten = {
+  kind: 'ispring.directory.written'
   users: IspringUserFixture[]
   deleted: string[]
+  departments?: IspringDepartmentFixture[]
+  deletedDepartments?: string[]
+  groups?: IspringGroupFixture[]
+  deletedGroups?: string[]
 }
 
-/** Applies a `UsersWritten` change; returns the ids written, in order. */
-function applyUsersWritten (account: IspringAccount, change: { [key: string]: unknown }, ctx: BuildContext): string[] {
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string')
+
+/** The list with `written` put in place (same id) or appended, and `deleted` ids left out. */
+function merged<T extends { id: string }> (current: readonly T[], written: readonly T[], deleted: readonly string[]): T[] {
+  const byId = new Map(written.map((w) => [w.id, w]))
+  const gone = new Set(deleted)
+  const out = current.filter((c) => !gone.has(c.id)).map((c) => byId.get(c.id) ?? c)
+  const known = new Set(current.map((c) => c.id))
+  for (const w of written) if (!known.has(w.id)) out.push(w)
+  return out
+}
+
+/** Applies a `DirectoryWritten` change; returns the user ids written, in order. */
+function applyDirectoryWritten (account: IspringAccount, change: { [key: string]: unknown }, ctx: BuildContext): string[] {
   const { users, deleted } = change
-  if (!Array.isArray(users) || !Array.isArray(deleted) || !deleted.every((id) => typeof id === 'string')) {
-    throw new FixtureProblem([], 'a users.written change needs users (an array of users) and deleted (an array of ids)')
+  const departments = change.departments ?? []
+  const groups = change.groups ?? []
+  const deletedDepartments = change.deletedDepartments ?? []
+  const deletedGroups = change.deletedGroups ?? []
+  if (!Array.isArray(users) || !strings(deleted) || !Array.isArray(departments) || !Array.isArray(groups) || !strings(deletedDepartments) || !strings(deletedGroups)) {
+    throw new FixtureProblem([], 'a directory.written change needs users and deleted (and optionally departments, deletedDepartments, groups, deletedGroups) as arrays')
   }
   users.forEach((u, i) => {
     const problem = schemaProblem(checkUserSchema.Errors(u), ['users', i])
     if (problem !== undefined) throw problem
   })
-  const written = users as IspringUserFixture[]
+  departments.forEach((d, i) => {
+    const problem = schemaProblem(checkDepartmentSchema.Errors(d), ['departments', i])
+    if (problem !== undefined) throw problem
+  })
+  groups.forEach((g, i) => {
+    const problem = schemaProblem(checkGroupSchema.Errors(g), ['groups', i])
+    if (problem !== undefined) throw problem
+  })
   const directory = account.directory
-  const positions = written.map((u) => directory.positionOf(u.userId))
-  const gone = (deleted as string[]).map((id, i) => {
+  const written = users as IspringUserFixture[]
+  const gone = deleted.map((id, i) => {
     const position = directory.positionOf(id)
     if (position === undefined) throw new FixtureProblem(['deleted', i], `no user has id "${id}"`)
     return position
   })
-  const replaced = new Set([...positions.filter((p): p is number => p !== undefined), ...gone])
-  checkUsersFor(account, written, written.map((_u, i) => ['users', i]), replaced)
+  const before = { departments: directory.departments, groups: directory.groups }
+  if (departments.length + groups.length + deletedDepartments.length + deletedGroups.length > 0) {
+    const tree = merged(directory.departments.map(departmentToFixture), (departments as IspringDepartmentFixture[]).map((d) => ({ ...d, id: d.id.toLowerCase() })), deletedDepartments.map((id) => id.toLowerCase()))
+    checkDepartments(tree)
+    const nextGroups = merged(directory.groups.map((g) => ({ id: g.id, name: g.name, isSmart: g.isSmart })), (groups as IspringGroupFixture[]).map((g) => ({ ...g, id: g.id.toLowerCase() })), deletedGroups.map((id) => id.toLowerCase()))
+    directory.restructure(tree.map(departmentFromFixture), nextGroups.map((g) => ({ id: g.id, name: g.name, isSmart: g.isSmart === true })))
+  }
+  try {
+    const positions = written.map((u) => directory.positionOf(u.userId))
+    const replaced = new Set([...positions.filter((p): p is number => p !== undefined), ...gone])
+    checkUsersFor(account, written, written.map((_u, i) => ['users', i]), replaced)
+    // Nobody left in, or managing, a department that goes; no member left in a group that goes.
+    const writtenIds = new Set(written.map((u) => u.userId.toLowerCase()))
+    const goneDepartments = new Set(deletedDepartments.map((id) => id.toLowerCase()))
+    const goneGroups = new Set(deletedGroups.map((id) => id.toLowerCase()))
+    if (goneDepartments.size + goneGroups.size > 0) {
+      for (const user of directory.existing()) {
+        if (replaced.has(directory.positionOf(user.userId) as number) || writtenIds.has(user.userId)) continue
+        if (goneDepartments.has(user.departmentId) || user.manageableDepartmentIds.some((d) => goneDepartments.has(d))) throw new FixtureProblem(['deletedDepartments'], `user ${user.userId} is still in or managing the department`)
+        if (user.groups.some((g) => goneGroups.has(g))) throw new FixtureProblem(['deletedGroups'], `user ${user.userId} is still in the group`)
+      }
+    }
+  } catch (err) {
+    if (before.departments !== directory.departments) directory.restructure(before.departments, before.groups)
+    throw err
+  }
   // Checked: from here on nothing throws.
   const day = clockDay(ctx)
   for (const position of gone) directory.remove(position)
-  written.forEach((u, i) => {
-    const position = positions[i]
+  written.forEach((u) => {
+    const position = directory.positionOf(u.userId)
     if (position === undefined) {
       directory.add(userFromFixture(u, day))
     } else {
@@ -189,7 +244,7 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     return true
   },
   applyChange (account, change, ctx) {
-    if (change.kind === 'ispring.users.written') return applyUsersWritten(account, change, ctx)
+    if (change.kind === 'ispring.directory.written') return applyDirectoryWritten(account, change, ctx)
     throw new UnknownChange(change.kind, 'ispring')
   },
   * prepare (fixture) {

@@ -78,7 +78,7 @@ function checkSupervisors (u: IspringUserFixture, path: Path, ctx: CheckContext)
   }
 }
 
-function checkDepartments (departments: readonly IspringDepartmentFixture[]): void {
+export function checkDepartments (departments: readonly IspringDepartmentFixture[]): void {
   const ids = new Map<string, number>()
   departments.forEach((d, i) => {
     const id = d.id.toLowerCase()

@@ -40,14 +40,14 @@ function insertInto (index: Map<string, number[]>, key: string, position: number
  * leaves a tombstone: positions never move, so page tokens stay exact across deletions.
  */
 export class Directory {
-  readonly departments: readonly Department[]
-  readonly groups: readonly Group[]
+  departments: readonly Department[]
+  groups: readonly Group[]
   readonly users: IspringUser[] = []
   /** Moves on every change: cached pages of an older version are never served. */
   readonly version = new DirectoryVersion()
-  readonly #departmentById = new Map<string, number>()
-  readonly #groupById = new Map<string, number>()
-  readonly #descendants = new Map<string, ReadonlySet<string>>()
+  #departmentById = new Map<string, number>()
+  #groupById = new Map<string, number>()
+  #descendants = new Map<string, ReadonlySet<string>>()
   readonly #byId = new Map<string, number>()
   readonly #byLogin = new Map<string, number>()
   readonly #byEmail = new Map<string, number>()
@@ -66,20 +66,35 @@ export class Directory {
   constructor (departments: Department[], groups: Group[], users: IspringUser[]) {
     this.departments = departments
     this.groups = groups
-    departments.forEach((d, i) => this.#departmentById.set(d.id, i))
-    groups.forEach((g, i) => this.#groupById.set(g.id, i))
-    for (const d of departments) {
-      const subtree = new Set<string>()
-      this.#descendants.set(d.id, subtree)
-    }
-    for (const d of departments) {
+    this.#index()
+    for (const u of users) this.add(u)
+  }
+
+  /** Puts a new department tree and group list in place (a checked write): everything derived from them is rebuilt. */
+  restructure (departments: readonly Department[], groups: readonly Group[]): void {
+    this.departments = departments
+    this.groups = groups
+    this.#index()
+    this.#scopes.clear()
+    this.#changed()
+  }
+
+  #index (): void {
+    this.#departmentById = new Map(this.departments.map((d, i) => [d.id, i]))
+    this.#groupById = new Map(this.groups.map((g, i) => [g.id, i]))
+    this.#descendants = new Map(this.departments.map((d) => [d.id, new Set<string>()]))
+    for (const d of this.departments) {
       let current: Department | undefined = d
-      for (let hops = 0; current !== undefined && hops <= departments.length; hops++) {
+      for (let hops = 0; current !== undefined && hops <= this.departments.length; hops++) {
         (this.#descendants.get(current.id) as Set<string>).add(d.id)
         current = current.parentId === undefined ? undefined : this.department(current.parentId)
       }
     }
-    for (const u of users) this.add(u)
+  }
+
+  /** Positions of the users of exactly this department (not its sub-departments). */
+  departmentUsers (departmentId: string): readonly number[] {
+    return this.#byDepartment.get(departmentId) ?? []
   }
 
   /** The same directory made in steps (a yield every thousand users), for big generated accounts. */

@@ -18,6 +18,7 @@ import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
 import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
 import { registerUserRoutes } from './users.js'
+import { registerStructureRoutes } from './structure.js'
 import { registerWriteRoutes } from './writes.js'
 import { registerFormBody } from '../../core/form-body.js'
 
@@ -50,7 +51,10 @@ async function routes (app: FastifyInstance, { auth, hide }: RoutesOptions): Pro
     registerUserRoutes(directory, hide)
     registerLookupRoutes(directory, hide)
     // The writes read JSON, XML and form bodies: parsers of their own, in a scope of their own.
-    await directory.register(async (writes) => { registerWriteRoutes(writes, hide) })
+    await directory.register(async (writes) => {
+      registerWriteRoutes(writes, hide)
+      registerStructureRoutes(writes, hide)
+    })
   })
 }
 

@@ -68,6 +68,18 @@ export function departmentFromFixture (d: IspringDepartmentFixture): Department 
   }
 }
 
+/** The fixture form of a department (for writes: changed, then re-checked with the whole tree). */
+export function departmentToFixture (d: Department): IspringDepartmentFixture {
+  return {
+    id: d.id,
+    name: d.name,
+    ...(d.code === undefined ? {} : { code: d.code }),
+    ...(d.parentId === undefined ? {} : { parentId: d.parentId }),
+    subordination: d.subordination,
+    coSubordination: d.coSubordination
+  }
+}
+
 /** A hand-written user with every default applied. */
 export function userFromFixture (u: IspringUserFixture, defaultDay: string): IspringUser {
   const addedDate = u.addedDate ?? defaultDay

@@ -10,7 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { FixtureProblem } from '../../core/tenants.js'
-import type { UsersWritten } from './account.js'
+import type { DirectoryWritten } from './account.js'
 import { callerOf, type Caller } from './auth.js'
 import { bodyOf, BodyProblem, flag, object, objects, registerWriteBodies, text, texts, uuid, uuids, type Body } from './body.js'
 import { checkUsersFor } from './checks.js'
@@ -45,13 +45,13 @@ const PROFILE_FIELDS = {
 const USER_DEFINED = /^user_defined_field([1-9][0-9]{0,2})$/
 
 /** A refusal found while checking a write: the status and, for 400, what is wrong. */
-class Refused extends Error {
+export class Refused extends Error {
   constructor (readonly status: 400 | 403 | 404, what = '') { super(what) }
 }
-const badRequest = (what: string): Refused => new Refused(400, what)
-const forbidden = (): Refused => new Refused(403)
+export const badRequest = (what: string): Refused => new Refused(400, what)
+export const forbidden = (): Refused => new Refused(403)
 
-const pathUuid = (request: FastifyRequest, name: string): string => {
+export const pathUuid = (request: FastifyRequest, name: string): string => {
   const value = (request.params as Record<string, string | undefined>)[name] ?? ''
   if (!isUuid(value)) throw badRequest(`${name} must be a UUID, got ${quote(value)}`)
   return value.toLowerCase()
@@ -60,7 +60,7 @@ const pathUuid = (request: FastifyRequest, name: string): string => {
 const today = (request: FastifyRequest): string => new Date(request.server.mock.clock.now()).toISOString().slice(0, 10)
 
 /** The caller may write at all (403 otherwise). */
-function writer (request: FastifyRequest): Caller {
+export function writer (request: FastifyRequest): Caller {
   const caller = callerOf(request)
   if (!WRITERS.has(caller.user.role)) throw forbidden()
   return caller
@@ -75,13 +75,13 @@ function target (caller: Caller, userId: string): IspringUser {
   return user
 }
 
-function mayChange (caller: Caller, user: IspringUser): void {
+export function mayChange (caller: Caller, user: IspringUser): void {
   // Only the owner changes the owner; scoped callers change neither administrators nor users outside their departments.
   if (user.role === 'owner' && caller.user.role !== 'owner') throw forbidden()
   if (!caller.scope.all && (user.role === 'administrator' || !departmentInScope(caller.scope, user.departmentId))) throw forbidden()
 }
 
-function department (caller: Caller, id: string, path: string): string {
+export function department (caller: Caller, id: string, path: string): string {
   if (caller.directory.department(id) === undefined) throw badRequest(`${path}: no department has id ${quote(id)}`)
   if (!departmentInScope(caller.scope, id)) throw forbidden()
   return id
@@ -150,24 +150,27 @@ function unique (caller: Caller, user: IspringUserFixture, self: string | undefi
 }
 
 /** Submits one users-written change after the account's own checks (the change path repeats them). */
-async function write (request: FastifyRequest, caller: Caller, users: IspringUserFixture[], deleted: string[] = []): Promise<void> {
+export type Structure = Partial<Pick<DirectoryWritten, 'departments' | 'deletedDepartments' | 'groups' | 'deletedGroups'>>
+
+export async function write (request: FastifyRequest, caller: Caller, users: IspringUserFixture[], deleted: string[] = [], structure: Structure = {}): Promise<void> {
   const skip = new Set<number>()
   for (const u of users) { const p = caller.directory.positionOf(u.userId); if (p !== undefined) skip.add(p) }
   for (const id of deleted) { const p = caller.directory.positionOf(id); if (p !== undefined) skip.add(p) }
   try {
-    checkUsersFor(caller.account, users, users.map(() => []), skip)
+    // Users that name a department or group made in the same change are checked when it is applied.
+    if (structure.departments === undefined && structure.groups === undefined) checkUsersFor(caller.account, users, users.map(() => []), skip)
   } catch (err) {
     if (err instanceof FixtureProblem) throw badRequest(`${err.path.join('.')}: ${err.message}`)
     throw err
   }
-  const change: UsersWritten & { vendor: string, tenant: string, at: number } = {
-    kind: 'ispring.users.written', vendor: 'ispring', tenant: caller.tenant.id, at: request.server.mock.changes.now(), users, deleted
+  const change: DirectoryWritten & { vendor: string, tenant: string, at: number } = {
+    kind: 'ispring.directory.written', vendor: 'ispring', tenant: caller.tenant.id, at: request.server.mock.changes.now(), users, deleted, ...structure
   }
   await request.server.mock.changes.submit(change)
 }
 
 /** Runs a write handler: a Refused or BodyProblem becomes the vendor's error. */
-const handle = (run: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) =>
+export const handle = (run: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) =>
   async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       return await run(request, reply)
@@ -179,10 +182,10 @@ const handle = (run: (request: FastifyRequest, reply: FastifyReply) => Promise<F
   }
 
 /** 200 with no body, as the vendor's update calls answer. */
-const done = (reply: FastifyReply): FastifyReply => reply.code(200).send()
+export const done = (reply: FastifyReply): FastifyReply => reply.code(200).send()
 
 /** The users named by `userIds` (body), each one the caller may change; 400 for none or an unknown id. */
-function named (caller: Caller, body: Body): IspringUser[] {
+export function named (caller: Caller, body: Body): IspringUser[] {
   const ids = uuids(body, 'userIds')
   if (ids === undefined || ids.length === 0) throw badRequest('userIds is required')
   return ids.map((id) => {
