@@ -183,6 +183,10 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('ispring', 'POST', '/group/{groupId}/members', `/group/${group}/members`, 200, { ...body, payload: { userIds: [demoUserId('06')] } })
   await check('ispring', 'POST', '/user/{userId}/groups/remove', `/user/${demoUserId('06')}/groups/remove`, 200, { ...body, payload: { groupIds: [group] } })
   await check('ispring', 'DELETE', '/group/{groupId}', `/group/${group}`, 204, { headers: owner })
+  await check('ispring', 'POST', '/users/v2', '/users/v2', 200, { ...body, payload: { pageSize: 2 } })
+  await check('ispring', 'POST', '/users/v2', '/users/v2', 400, { ...body, payload: { pageToken: 'forged' } })
+  await check('ispring', 'POST', '/users/find_existing', '/users/find_existing', 200, { ...body, payload: { userIds: [demoUserId('02')] } })
+  for (const path of ['/user', '/user/v2', '/user/profile/fields', '/role']) await check('ispring', 'GET', path, path, 200, { headers: owner })
 
   // The admin API
   const company = concurCompanyFixture('contract', 0xc0de)

@@ -50,6 +50,8 @@ export class IspringAccount {
   /** Lower-case client id → client. */
   readonly apiClients: Map<string, ApiClient>
   readonly customRoleIds: ReadonlySet<string>
+  /** Custom role id → title. */
+  readonly customRoles: ReadonlyMap<string, string>
   readonly #fixture: IspringTenantFile
   #directory: Directory | undefined
 
@@ -60,6 +62,7 @@ export class IspringAccount {
     this.accountUrl = normalizeAccountUrl(fixture.accountUrl)
     this.apiClients = new Map((fixture.apiClients ?? []).map((c) => [c.clientId.toLowerCase(), { clientId: c.clientId, clientSecret: c.clientSecret, actsAs: c.actsAs.toLowerCase() }]))
     this.customRoleIds = new Set((fixture.customRoles ?? []).map((r) => r.roleId.toLowerCase()))
+    this.customRoles = new Map((fixture.customRoles ?? []).map((r) => [r.roleId.toLowerCase(), r.title]))
   }
 
   get userCount (): number {

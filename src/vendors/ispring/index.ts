@@ -18,6 +18,7 @@ import { registerLookupRoutes } from './lookups.js'
 import { ispringSandboxCard } from './sandbox.js'
 import { ERRORS, negotiated, TokenRequestSchema, TokenResponseSchema } from './schemas.js'
 import { registerUserRoutes } from './users.js'
+import { registerReadRoutes } from './reads.js'
 import { registerStructureRoutes } from './structure.js'
 import { registerWriteRoutes } from './writes.js'
 import { registerFormBody } from '../../core/form-body.js'
@@ -54,6 +55,7 @@ async function routes (app: FastifyInstance, { auth, hide }: RoutesOptions): Pro
     await directory.register(async (writes) => {
       registerWriteRoutes(writes, hide)
       registerStructureRoutes(writes, hide)
+      registerReadRoutes(writes, hide)
     })
   })
 }

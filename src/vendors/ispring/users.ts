@@ -94,10 +94,32 @@ export function matchUsers (directory: Directory, { filters, filtersKey }: Users
   })
 }
 
+/**
+ * Answers one page of users for `query` (from the query string, or the body of `POST /users/v2`):
+ * 403 for departments outside a scoped caller's, 400 for a bad page token.
+ */
+export function sendUsersPage (request: FastifyRequest, reply: FastifyReply, version: ApiVersion, query: UsersQuery): FastifyReply {
+  const app = request.server
+  const caller = callerOf(request)
+  const { directory, scope } = caller
+  if (!scope.all && query.filters.departments?.some((d) => !scope.departments.has(d)) === true) return sendError(request, reply, 403)
+  const page = pageRequest(caller, version === 1 ? 'users' : 'users/v2', query.filtersKey, query)
+  const format = formatOf(request)
+  // The binding names who asks, the endpoint and the query; with the token, the directory's
+  // contents and the format, that is everything the answer depends on.
+  const key = pageKey(directory.version, format, page)
+  const cached = app.mock.pages.get(key)
+  if (cached !== undefined) return sendFormatted(reply, 200, format, cached)
+  const found = readPage(request, reply, page, matchUsers(directory, query, scope), directory.users.length)
+  if (found === undefined) return reply
+  const items = found.page.map((p) => userFragment(directory.users[p] as IspringUser, version, format))
+  const body = listBody(format, 'userProfiles', items, found.next)
+  app.mock.pages.set(key, body)
+  return sendFormatted(reply, 200, format, body)
+}
+
 export function registerUserRoutes (app: FastifyInstance, hide: boolean): void {
   const list = (version: ApiVersion) => async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const caller = callerOf(request)
-    const { directory, scope } = caller
     let query
     try {
       query = parseUsersQuery(rawQuery(request), version)
@@ -105,20 +127,7 @@ export function registerUserRoutes (app: FastifyInstance, hide: boolean): void {
       if (err instanceof ParamError) return sendBadRequest(request, reply, err.message)
       throw err
     }
-    if (!scope.all && query.filters.departments?.some((d) => !scope.departments.has(d)) === true) return sendError(request, reply, 403)
-    const page = pageRequest(caller, version === 1 ? 'users' : 'users/v2', query.filtersKey, query)
-    const format = formatOf(request)
-    // The binding names who asks, the endpoint and the query; with the token, the directory's
-    // contents and the format, that is everything the answer depends on.
-    const key = pageKey(directory.version, format, page)
-    const cached = app.mock.pages.get(key)
-    if (cached !== undefined) return sendFormatted(reply, 200, format, cached)
-    const found = readPage(request, reply, page, matchUsers(directory, query, scope), directory.users.length)
-    if (found === undefined) return reply
-    const items = found.page.map((p) => userFragment(directory.users[p] as IspringUser, version, format))
-    const body = listBody(format, 'userProfiles', items, found.next)
-    app.mock.pages.set(key, body)
-    return sendFormatted(reply, 200, format, body)
+    return sendUsersPage(request, reply, version, query)
   }
 
   const description = 'XML unless Accept asks for application/json. Array parameters repeat with their brackets ' +
