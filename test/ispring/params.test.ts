@@ -121,3 +121,20 @@ t.test('PHP-style indexed arrays work wherever name[] does, brackets literal or 
   const bad = await ispringGet(app, `/users?departments[x]=${D.sales}`, owner)
   t.same(bad.json(), { code: 400, message: 'Bad Request: unknown parameter departments[x]' })
 })
+
+t.test('workLeaveStatus in PHP keyed form filters users on leave by reason and overlapping dates', async (t) => {
+  const app = await build(t)
+  const owner = { authorization: await ispringToken(app), ...JSON_ACCEPT }
+  const ids = async (query: string) => (await ispringGet(app, `/users/v2?${query}`, owner)).json().userProfiles.map((u: { userId: string }) => u.userId)
+  // The demo's row 10 is on vacation from 2026-11-01 to 2026-12-15.
+  t.same(await ids('workLeaveStatus[workLeaveReason]=OnVacation'), [demoUserId('10')])
+  t.same(await ids('workLeaveStatus[workLeaveReason]=SickLeave'), [])
+  t.same(await ids('workLeaveStatus[startDate]=2026-12-01&workLeaveStatus[endDate]=2026-12-31'), [demoUserId('10')], 'overlapping dates')
+  t.same(await ids('workLeaveStatus[startDate]=2026-12-16'), [], 'ended before the start')
+  t.same(await ids('workLeaveStatus%5BendDate%5D=2026-10-31'), [], 'starts after the end (percent-encoded brackets)')
+  t.same(await ids(`workLeaveStatus[workLeaveReason]=OnVacation&departments[]=${ISPRING.demo.departments.sales}`), [], 'combined with other filters (AND)')
+  const first = (await ispringGet(app, '/users/v2?workLeaveStatus[workLeaveReason]=OnVacation&pageSize=1', owner)).json()
+  t.equal(first.nextPageToken, undefined)
+  t.same((await ispringGet(app, '/users?workLeaveStatus[workLeaveReason]=Napping', owner)).json(), { code: 400, message: 'Bad Request: workLeaveStatus[workLeaveReason] must be one of OutOfTheOffice, OnVacation, PersonalLeave, BusinessTrip, SickLeave, ParentalLeave, EducationalLeave, got "Napping"' })
+  t.same((await ispringGet(app, '/users?workLeaveStatus[color]=red', owner)).json(), { code: 400, message: 'Bad Request: unknown parameter workLeaveStatus[color]' })
+})

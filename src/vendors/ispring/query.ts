@@ -23,6 +23,8 @@ export interface ListParams {
   arrays: Map<string, string[]>
   pageSize: number
   pageToken: string | undefined
+  /** PHP keyed parameters (`workLeaveStatus[startDate]=...`): name → key → value. */
+  keyed: Map<string, Map<string, string>>
 }
 
 /** Why a query is refused, for `Bad Request: <reason>`. */
@@ -33,10 +35,10 @@ export class ParamError extends Error {}
  * percent-encoded), plus pageSize and pageToken when `paged`. Anything else, a repeated scalar,
  * or a bad value throws ParamError. An empty pageToken means the first page.
  */
-export function parseListParams (raw: string, arrayNames: readonly string[], paged: boolean): ListParams {
+export function parseListParams (raw: string, arrayNames: readonly string[], paged: boolean, keyedNames: readonly string[] = []): ListParams {
   const pairs = parseQuery(raw)
   if (pairs === undefined) throw new ParamError('malformed query string')
-  const params: ListParams = { arrays: new Map(), pageSize: DEFAULT_PAGE_SIZE, pageToken: undefined }
+  const params: ListParams = { arrays: new Map(), pageSize: DEFAULT_PAGE_SIZE, pageToken: undefined, keyed: new Map() }
   const seen = new Set<string>()
   for (const { name, value } of pairs) {
     // `name[]` and PHP's indexed `name[0]` (clients built on http_build_query send the latter), in request order.
@@ -45,6 +47,14 @@ export function parseListParams (raw: string, arrayNames: readonly string[], pag
       const values = params.arrays.get(arrayName)
       if (values === undefined) params.arrays.set(arrayName, [value])
       else values.push(value)
+      continue
+    }
+    const keyed = /^([A-Za-z]+)\[([A-Za-z]+)\]$/.exec(name)
+    if (keyed !== null && keyedNames.includes(keyed[1] as string)) {
+      const values = params.keyed.get(keyed[1] as string) ?? new Map<string, string>()
+      if (values.has(keyed[2] as string)) throw new ParamError(`${name} given more than once`)
+      values.set(keyed[2] as string, value)
+      params.keyed.set(keyed[1] as string, values)
       continue
     }
     if (!paged || (name !== 'pageSize' && name !== 'pageToken')) throw new ParamError(`unknown parameter ${quote(name).slice(1, -1)}`)

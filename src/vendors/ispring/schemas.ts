@@ -233,6 +233,9 @@ export const UsersQuerySchema = Type.Object({
   'groups[]': Type.Optional(Type.Array(Uuid())),
   'logins[]': Type.Optional(Type.Array(Type.String(), { description: 'Exact, case-insensitive' })),
   'emails[]': Type.Optional(Type.Array(Type.String(), { description: 'Exact, case-insensitive' })),
+  'workLeaveStatus[workLeaveReason]': Type.Optional(Literals(WORK_LEAVE_REASONS, 'Users on this kind of leave')),
+  'workLeaveStatus[startDate]': Type.Optional(Day('Users whose leave has not ended before this day')),
+  'workLeaveStatus[endDate]': Type.Optional(Day('Users whose leave starts on or before this day')),
   ...PagingQuerySchema
 }, { additionalProperties: false })
 

@@ -13,21 +13,50 @@ import { rawQuery } from '../../core/routing.js'
 import { callerOf } from './auth.js'
 import type { IspringUser } from './model.js'
 import type { Directory } from './directory.js'
-import { sendBadRequest, sendError } from './errors.js'
+import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, listBody, sendFormatted } from './format.js'
 import { pageRequest, readPage } from './paging.js'
 import type { Scope } from './permissions.js'
 import { ParamError, parseListParams, uuidValues } from './query.js'
 import { userFragment, type ApiVersion } from './render.js'
-import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema } from './schemas.js'
+import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema, WORK_LEAVE_REASONS } from './schemas.js'
 
 export const FILTER_KINDS = ['departments', 'groups', 'logins', 'emails', 'userIds'] as const
 export type FilterKind = typeof FILTER_KINDS[number]
 const UUID_KINDS: ReadonlySet<FilterKind> = new Set(['departments', 'groups', 'userIds'])
 const KINDS_OF: Record<ApiVersion, readonly FilterKind[]> = { 1: FILTER_KINDS.slice(0, 4), 2: FILTER_KINDS }
 
+/** The `workLeaveStatus` filter: users on that leave (any reason when absent) overlapping the dates given. */
+export interface WorkLeaveFilter { workLeaveReason?: string, startDate?: string, endDate?: string }
+
 /** Each given kind's values, normalized (lower-case), without repeats, sorted: a canonical form. */
-export type UserFilters = Partial<Record<FilterKind, string[]>>
+export type UserFilters = Partial<Record<FilterKind, string[]>> & { workLeave?: WorkLeaveFilter }
+
+const DAY = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/
+const LEAVE_KEYS = ['workLeaveReason', 'startDate', 'endDate'] as const
+
+/** Reads `workLeaveStatus[workLeaveReason|startDate|endDate]`; throws ParamError. */
+function workLeaveFilter (values: Map<string, string> | undefined): WorkLeaveFilter | undefined {
+  if (values === undefined) return undefined
+  const filter: WorkLeaveFilter = {}
+  for (const [key, value] of values) {
+    if (!(LEAVE_KEYS as readonly string[]).includes(key)) throw new ParamError(`unknown parameter workLeaveStatus[${key}]`)
+    if (key === 'workLeaveReason' && !(WORK_LEAVE_REASONS as readonly string[]).includes(value)) throw new ParamError(`workLeaveStatus[workLeaveReason] must be one of ${WORK_LEAVE_REASONS.join(', ')}, got ${quote(value)}`)
+    if (key !== 'workLeaveReason' && !DAY.test(value)) throw new ParamError(`workLeaveStatus[${key}] must be a date (YYYY-MM-DD), got ${quote(value)}`)
+    filter[key as keyof WorkLeaveFilter] = value
+  }
+  return filter
+}
+
+/** The user's leave matches the reason and overlaps the dates of the filter. */
+function onLeave (u: IspringUser, f: WorkLeaveFilter): boolean {
+  const leave = u.workLeave
+  if (leave === undefined) return false
+  if (f.workLeaveReason !== undefined && leave.reason !== f.workLeaveReason) return false
+  if (f.endDate !== undefined && leave.startDate > f.endDate) return false
+  if (f.startDate !== undefined && leave.endDate !== undefined && leave.endDate < f.startDate) return false
+  return true
+}
 
 export interface UsersQuery {
   filters: UserFilters
@@ -47,8 +76,10 @@ export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
   const memoKey = `${version}${raw}`
   const known = KNOWN_QUERIES.get(memoKey)
   if (known !== undefined) return known
-  const params = parseListParams(raw, KINDS_OF[version], true)
+  const params = parseListParams(raw, KINDS_OF[version], true, ['workLeaveStatus'])
   const filters: UserFilters = {}
+  const workLeave = workLeaveFilter(params.keyed.get('workLeaveStatus'))
+  if (workLeave !== undefined) filters.workLeave = workLeave
   for (const kind of KINDS_OF[version]) {
     const values = UUID_KINDS.has(kind) ? uuidValues(params, kind) : params.arrays.get(kind)?.map((v) => v.toLowerCase())
     if (values !== undefined) filters[kind] = [...new Set(values)].sort()
@@ -59,7 +90,8 @@ export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
 
 /** Text naming the filters exactly: two queries with the same filters have the same key. */
 export function filtersKey (filters: UserFilters): string {
-  return JSON.stringify(FILTER_KINDS.map((k) => filters[k] ?? null))
+  const kinds = FILTER_KINDS.map((k) => filters[k] ?? null)
+  return JSON.stringify(filters.workLeave === undefined ? kinds : [...kinds, LEAVE_KEYS.map((k) => filters.workLeave?.[k] ?? null)])
 }
 
 function positionsOf (values: readonly string[], find: (v: string) => number | undefined): readonly number[] {
@@ -72,7 +104,23 @@ function positionsOf (values: readonly string[], find: (v: string) => number | u
 }
 
 /** Positions of the users in `scope` matching `filters`, ascending; undefined means every user. */
-export function matchUsers (directory: Directory, { filters, filtersKey }: UsersQuery, scope: Scope): readonly number[] | undefined {
+export function matchUsers (directory: Directory, query: UsersQuery, scope: Scope): readonly number[] | undefined {
+  const indexed = matchIndexed(directory, query, scope)
+  const leave = query.filters.workLeave
+  if (leave === undefined) return indexed
+  // A scan of the indexed matches (leave has no index), cached like the others until the next change.
+  return directory.memo(`leave|${query.filtersKey}|${scope.key}`, () => {
+    const out: number[] = []
+    const n = indexed?.length ?? directory.users.length
+    for (let i = 0; i < n; i++) {
+      const p = indexed === undefined ? i : indexed[i] as number
+      if (onLeave(directory.users[p] as IspringUser, leave)) out.push(p)
+    }
+    return out
+  })
+}
+
+function matchIndexed (directory: Directory, { filters, filtersKey }: UsersQuery, scope: Scope): readonly number[] | undefined {
   const given = FILTER_KINDS.filter((k) => filters[k] !== undefined)
   if (given.length === 0 && scope.all) return directory.live()
   const single = given.length === 1 && scope.all ? filters[given[0] as FilterKind] as string[] : undefined
