@@ -136,7 +136,8 @@ export function userToFixture (u: IspringUser): IspringUserFixture {
     subordination: u.subordination,
     coSubordination: u.coSubordination
   }
-  if (u.role === 'custom') fixture.roleId = u.roleId
+  // The default custom role id is no role of the file's: it is what an absent roleId becomes.
+  if (u.role === 'custom' && u.roleId !== ROLE_IDS.custom) fixture.roleId = u.roleId
   if (u.workLeave !== undefined) fixture.workLeave = { reason: u.workLeave.reason as never, startDate: u.workLeave.startDate, ...(u.workLeave.endDate === undefined ? {} : { endDate: u.workLeave.endDate }) }
   if (u.securityPolicyAcceptanceDate !== undefined) fixture.securityPolicyAcceptanceDate = u.securityPolicyAcceptanceDate
   if (u.privacyPolicyConsentAcceptanceDate !== undefined) fixture.privacyPolicyConsentAcceptanceDate = u.privacyPolicyConsentAcceptanceDate
