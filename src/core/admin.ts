@@ -138,7 +138,7 @@ export function adminPlugin (vendors: readonly VendorModule[]) {
     app.delete('/tenants/:vendor/:id/users/:userId', {
       schema: {
         summary: 'Remove one user',
-        description: 'Concur only for now (400 MOCK_UNSUPPORTED_CHANGE for iSpring, whose removal comes with its provisioning API).',
+        description: 'The user is gone from every read of the vendor\'s APIs (a change on the one change path).',
         params: UserParams,
         response: { 204: NoContent, 400: ErrorSchema, 404: ErrorSchema }
       }

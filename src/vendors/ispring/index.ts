@@ -1,9 +1,10 @@
 /**
  * The iSpring Learn module, mounted at /ispring (and at / for Hosts ending in .ispringlearn.com,
  * .ispring.com, .ispringlearn.eu, .ispring.eu), every route also under the alias prefix /api/v2:
- * the access-token and legacy-header auth, GET /users and /users/v2, and the user, department
- * and group look-ups. Encapsulated, so its body parsers, error and 404 handlers stay local. See
- * README.md beside this file for what is emulated.
+ * the access-token and legacy-header auth, GET /users and /users/v2, the user, department and
+ * group look-ups, and the provisioning writes (writes.ts, structure.ts, reads.ts). Encapsulated,
+ * so its body parsers, error and 404 handlers stay local. See README.md beside this file for what
+ * is emulated.
  * https://ispringhelpdocs.com/display/ispringlearn/REST+API
  */
 import { STATE_UNAVAILABLE } from '../../core/errors.js'
@@ -92,7 +93,7 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
 export const ispringVendor: VendorModule = {
   name: 'ispring',
   title: 'iSpring Learn',
-  description: 'Access tokens and legacy X-Auth headers, GET /users and /users/v2 (XML by default, JSON on request), user, department and group look-ups.',
+  description: 'Access tokens and legacy X-Auth headers, GET /users and /users/v2 (XML by default, JSON on request), user, department and group look-ups, and the provisioning calls of a user-sync job (users, statuses, work leave, departments, groups) with JSON, XML or form bodies.',
   mount: MOUNT,
   hostSuffixes: ['.ispringlearn.com', '.ispring.com', '.ispringlearn.eu', '.ispring.eu'],
   tlsNames: ['*.ispringlearn.com', '*.ispring.com', '*.ispringlearn.eu', '*.ispring.eu', 'api-learn.ispringlearn.com'],
