@@ -46,6 +46,7 @@ t.test('sandbox page and API docs in headless chromium', { skip: existsSync(CHRO
   await ispring.locator('.status.ok').waitFor({ timeout: 10_000 })
   t.equal(await ispring.locator('.status').textContent(), 'HTTP 200')
   t.match(await ispring.locator('pre.response').textContent(), /owner/)
+  t.match(await ispring.locator('details pre').first().textContent(), /-X POST "[^"]*\/ispring\/user"/, 'the card shows how to provision a user')
   await page.screenshot({ path: `${ARTIFACTS}sandbox.png`, fullPage: true })
 
   await page.goto(`${address}/docs`)

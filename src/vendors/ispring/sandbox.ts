@@ -21,7 +21,10 @@ export function ispringSandboxCard (tenant: Tenant<IspringAccount>, base: string
         : [
             `curl -s -X POST ${api}/api/v3/token -H "Accept: application/json" \\\n${Object.entries(form).map(([k, v]) => `  -d ${k}=${v}`).join(' \\\n')}`,
             `curl -s "${api}/users?pageSize=5" -H "Authorization: Bearer $TOKEN"`,
-            `curl -s "${api}/users/v2?pageSize=5" -H "Authorization: Bearer $TOKEN" -H "Accept: application/json"`
+            `curl -s "${api}/users/v2?pageSize=5" -H "Authorization: Bearer $TOKEN" -H "Accept: application/json"`,
+            '# provision a user: $DEPARTMENT_ID from GET /departments; answers 201 with the new id',
+            `curl -s -X POST "${api}/user" -H "Authorization: Bearer $TOKEN" -H "Accept: application/json" -H "Content-Type: application/json" \\\n  -d '{"departmentId":"'$DEPARTMENT_ID'","fields":{"login":"new.user","email":"new.user@example.test","first_name":"New","last_name":"User"}}'`,
+            `curl -s -X POST "${api}/users/deactivate" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"userIds":["'$USER_ID'"]}'`
           ]),
       ...(user === undefined
         ? []
