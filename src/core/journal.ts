@@ -86,9 +86,22 @@ export function redactQuery (raw: string, source: JournalSource): string {
 
 export function redactBody (body: unknown, source: JournalSource): Record<string, unknown> | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
+  return redactObject(body as Record<string, unknown>, source, 0)
+}
+
+/** Nested bodies (iSpring's `fields[...]`, lists of objects) are redacted at every level a client can nest them to. */
+const REDACT_DEPTH = 8
+
+function redactValue (value: unknown, source: JournalSource, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth >= REDACT_DEPTH) return value
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, source, depth + 1))
+  return redactObject(value as Record<string, unknown>, source, depth + 1)
+}
+
+function redactObject (body: Record<string, unknown>, source: JournalSource, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-    out[name] = source.secretField.test(name) ? REDACTED : value
+  for (const [name, value] of Object.entries(body)) {
+    out[name] = source.secretField.test(name) ? REDACTED : redactValue(value, source, depth)
   }
   return out
 }

@@ -64,6 +64,9 @@ t.test('create a user in JSON, read it back in both formats and both versions, s
   const entry = journal.json().requests.find((r: { path: string }) => r.path === '/user')
   t.equal(entry?.body?.password, '[redacted]', 'the journal keeps the body with the password redacted')
   t.equal(entry?.body?.sendLoginEmail, true, 'and records the login e-mail that was asked for (none is sent)')
+  await send(app, 'POST', '/users/work-leave-status', headers, { workLeaveStatuses: [{ userId: id, workLeaveReason: 'SickLeave', password: 'nested-secret' }] })
+  const nested = (await app.inject({ url: '/__admin/requests?path=/users/work-leave-status' })).json().requests[0]
+  t.equal(nested?.body?.workLeaveStatuses?.[0]?.password, '[redacted]', 'a password nested in the body is redacted too')
 })
 
 t.test('create in XML and in a PHP-style form', async (t) => {
