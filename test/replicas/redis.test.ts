@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { buildMockServer, type MockOptions, type MockServer } from '../../src/index.js'
 import { ConfigError, resolveConfig } from '../../src/config.js'
-import { CONCUR, concurCompanyFixture, concurTokenRequest, concurUsers, passwordGrant } from '../helper.js'
+import { CONCUR, concurCompanyFixture, concurTokenRequest, concurUsers, ISPRING, ispringToken, passwordGrant } from '../helper.js'
 import { eventually, hasRedis, SECRET, startRedis } from './support.js'
 
 async function replica (t: Test, url: string, name: string, options: MockOptions = {}): Promise<MockServer> {
@@ -129,6 +129,24 @@ t.test('replicas share state through a Redis Stream', { skip: !hasRedis && proce
     await eventually(t, 'replica a refuses the revoked token', async () => await userList(a, token.access_token) === 401)
     const again = await concurTokenRequest(a, { client_id: CONCUR.clientId, client_secret: CONCUR.clientSecret, grant_type: 'refresh_token', refresh_token: token.refresh_token })
     t.equal(again.statusCode, 400, 'and its refresh token')
+  })
+
+  t.test('iSpring provisioning on one replica: the new user, its move and its deletion reach the others', async (t) => {
+    const headers = { authorization: `Bearer ${await ispringToken(a)}`, accept: 'application/json', 'content-type': 'application/json' }
+    const D = ISPRING.demo.departments
+    const created = await a.inject({ method: 'POST', url: '/ispring/user', headers, payload: JSON.stringify({ departmentId: D.sales, fields: { login: 'fleet.user', email: 'fleet.user@demo.test' } }) })
+    t.equal(created.statusCode, 201, created.body)
+    const id = created.json() as string
+    const departmentOn = async (app: MockServer): Promise<string | number> => {
+      const res = await app.inject({ url: `/ispring/user/${id}`, headers })
+      return res.statusCode === 200 ? res.json().departmentId as string : res.statusCode
+    }
+    t.equal(await departmentOn(a), D.sales, 'the writer reads its write')
+    await eventually(t, 'replica b has the new user', async () => await departmentOn(b) === D.sales)
+    t.equal((await b.inject({ method: 'POST', url: `/ispring/user/${id}`, headers, payload: JSON.stringify({ departmentId: D.engineering }) })).statusCode, 200, 'moved on replica b (a token of replica a)')
+    await eventually(t, 'replica c sees the move', async () => await departmentOn(c) === D.engineering)
+    t.equal((await c.inject({ method: 'DELETE', url: `/ispring/user/${id}`, headers })).statusCode, 204)
+    await eventually(t, 'replica a sees the deletion', async () => await departmentOn(a) === 404)
   })
 
   t.test('Redis down: reads served, writes 503, /health degraded; caught up when it returns', async (t) => {
