@@ -176,6 +176,8 @@ t.test('every JSON answer validates against its documented schema', async (t) =>
   await check('ispring', 'POST', '/department/{departmentId}/user/move', `/department/${dept}/user/move`, 204, { ...body, payload: { userIds: [demoUserId('07')] } })
   await check('ispring', 'POST', '/department/{departmentId}/user/move', `/department/${D.salesEmea}/user/move`, 204, { ...body, payload: { userIds: [demoUserId('07')] } })
   await check('ispring', 'POST', '/department/{departmentId}/department/move', `/department/${D.engineering}/department/move`, 204, { ...body, payload: { departmentIds: [dept] } })
+  await check('ispring', 'POST', '/department/{departmentId}/subordination', `/department/${dept}/subordination`, 204, { ...body, payload: { subordination: { subordinationType: 'inherit' } } })
+  await check('ispring', 'POST', '/user/{userId}/subordination', `/user/${demoUserId('06')}/subordination`, 204, { ...body, payload: { subordination: { subordinationType: 'no_supervisor' } } })
   await check('ispring', 'DELETE', '/department/{departmentId}', `/department/${dept}`, 204, { headers: owner })
   const group = JSON.parse(await check('ispring', 'POST', '/group', '/group', 201, { ...body, payload: { name: 'Contract' } })) as string
   await check('ispring', 'GET', '/group', '/group', 200, { headers: owner })

@@ -83,3 +83,20 @@ t.test('groups: create with members, rename, add and remove members, delete; the
   t.equal((await send(app, 'POST', `/group/${G.interns}/members`, sales, { userIds: [demoUserId('06')] })).statusCode, 403, 'a member outside the scope')
   t.equal((await send(app, 'DELETE', `/group/${G.interns}`, sales)).statusCode, 403)
 })
+
+t.test('subordination of a user and of a department', async (t) => {
+  const app = await build(t)
+  const owner = { authorization: await ispringToken(app), ...JSON_ACCEPT }
+  const rep = demoUserId('06')
+  const set = await send(app, 'POST', `/user/${rep}/subordination`, owner, { subordination: { subordinationType: 'manual', supervisorId: demoUserId('04') } })
+  t.equal(set.statusCode, 204, set.body)
+  t.match((await ispringGet(app, `/user/${rep}`, owner)).json(), { subordination: { subordinationType: 'manual', supervisorId: demoUserId('04') }, coSubordination: { subordinationType: 'inherit' } })
+  t.same((await send(app, 'POST', `/user/${rep}/subordination`, owner, { subordination: { subordinationType: 'manual' } })).json(), error(400, 'Bad Request: subordination.supervisorId is required with subordinationType manual'))
+  t.same((await send(app, 'POST', `/user/${rep}/subordination`, owner, { subordination: { subordinationType: 'manual', supervisorId: rep } })).json(), error(400, 'Bad Request: a user cannot supervise themselves'))
+  t.same((await send(app, 'POST', `/user/${rep}/subordination`, owner, {})).json(), error(400, 'Bad Request: subordination or coSubordination is required'))
+  const xml = '<request><coSubordination><subordinationType>no_supervisor</subordinationType></coSubordination></request>'
+  t.equal((await send(app, 'POST', `/department/${D.platform}/subordination`, owner, xml, 'application/xml')).statusCode, 204)
+  t.same((await ispringGet(app, `/department/${D.platform}`, owner)).json().coSubordination, { subordinationType: 'no_supervisor' })
+  const sales = { authorization: await ispringToken(app, ISPRING.demo.clients.sales), ...JSON_ACCEPT }
+  t.equal((await send(app, 'POST', `/department/${D.platform}/subordination`, sales, { subordination: { subordinationType: 'inherit' } })).statusCode, 403)
+})

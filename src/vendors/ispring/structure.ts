@@ -10,14 +10,14 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { FixtureProblem } from '../../core/tenants.js'
 import { callerOf, type Caller } from './auth.js'
-import { bodyOf, text, uuid, uuids } from './body.js'
+import { bodyOf, object, text, uuid, uuids, type Body } from './body.js'
 import { checkDepartments } from './checks.js'
 import { quote } from './errors.js'
 import { formatOf, responseBody, sendFormatted } from './format.js'
 import { departmentToFixture, userToFixture, type Department, type IspringUser } from './model.js'
 import { departmentInScope } from './permissions.js'
 import { departmentFragment, groupFragment } from './render.js'
-import { ERRORS, type IspringDepartmentFixture } from './schemas.js'
+import { ERRORS, SUBORDINATION_TYPES, type IspringDepartmentFixture, type Subordination } from './schemas.js'
 import { badRequest, department, done, forbidden, handle, mayChange, named, pathUuid, Refused, write, writer, type Structure } from './writes.js'
 import { parseListParams, ParamError } from './query.js'
 import { rawQuery } from '../../core/routing.js'
@@ -156,6 +156,53 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     })
     checkedTree(caller, moved)
     await write1(request, caller, { departments: moved })
+    return reply.code(204).send()
+  }))
+
+  /** `subordination` / `coSubordination` of a body: `{subordinationType, supervisorId?}`, the supervisor an existing user. */
+  const subordinations = (caller: Caller, body: Body): Partial<Record<'subordination' | 'coSubordination', Subordination>> => {
+    const out: Partial<Record<'subordination' | 'coSubordination', Subordination>> = {}
+    for (const key of ['subordination', 'coSubordination'] as const) {
+      const value = object(body, key)
+      if (value === undefined) continue
+      const type = text(value, 'subordinationType', `${key}.subordinationType`)
+      if (type === undefined || !(SUBORDINATION_TYPES as readonly string[]).includes(type)) throw badRequest(`${key}.subordinationType must be one of ${SUBORDINATION_TYPES.join(', ')}`)
+      const supervisorId = uuid(value, 'supervisorId', `${key}.supervisorId`)
+      if (type === 'manual') {
+        if (supervisorId === undefined) throw badRequest(`${key}.supervisorId is required with subordinationType manual`)
+        if (caller.directory.positionOf(supervisorId) === undefined) throw badRequest(`${key}.supervisorId: no user has id ${quote(supervisorId)}`)
+        out[key] = { subordinationType: 'manual', supervisorId }
+      } else {
+        if (supervisorId !== undefined) throw badRequest(`${key}.supervisorId is only allowed with subordinationType manual`)
+        out[key] = { subordinationType: type as Subordination['subordinationType'] }
+      }
+    }
+    if (out.subordination === undefined && out.coSubordination === undefined) throw badRequest('subordination or coSubordination is required')
+    return out
+  }
+
+  app.post('/user/:userId/subordination', {
+    schema: { summary: 'Change a user\'s subordination', description: 'Body: subordination and/or coSubordination, each {subordinationType: manual | inherit | no_supervisor, supervisorId with manual}. 204.', hide, consumes, response: { 204: { description: 'Changed', type: 'null' }, ...answers } }
+  }, handle(async (request, reply) => {
+    const caller = writer(request)
+    const userId = pathUuid(request, 'userId')
+    const position = caller.directory.positionOf(userId)
+    if (position === undefined) throw new Refused(404)
+    const user = caller.directory.users[position] as IspringUser
+    mayChange(caller, user)
+    const changed = subordinations(caller, bodyOf(request))
+    if (changed.subordination?.supervisorId === user.userId || changed.coSubordination?.supervisorId === user.userId) throw badRequest('a user cannot supervise themselves')
+    await write(request, caller, [{ ...userToFixture(user), ...changed }])
+    return reply.code(204).send()
+  }))
+
+  app.post('/department/:departmentId/subordination', {
+    schema: { summary: 'Change a department\'s subordination', description: 'Body: subordination and/or coSubordination as for a user. 204.', hide, consumes, response: { 204: { description: 'Changed', type: 'null' }, ...answers } }
+  }, handle(async (request, reply) => {
+    const caller = writer(request)
+    const current = found(caller, pathUuid(request, 'departmentId'))
+    if (!departmentInScope(caller.scope, current.id)) throw forbidden()
+    await write1(request, caller, { departments: [{ ...departmentToFixture(current), ...subordinations(caller, bodyOf(request)) }] })
     return reply.code(204).send()
   }))
 
