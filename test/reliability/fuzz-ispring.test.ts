@@ -79,7 +79,7 @@ t.test('GET /users and /users/v2 with generated queries: 200 with exactly the ma
   }
   const name = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom('departments[]', 'groups[]', 'logins[]', 'emails[]', 'userIds[]', 'pageSize', 'pageToken') },
-    { weight: 1, arbitrary: fc.constantFrom('departments', 'Departments[]', 'pagesize', 'PageSize', 'departments[0]', 'departments[][]', 'userids[]', 'logins[ ]', '[]', '') },
+    { weight: 1, arbitrary: fc.constantFrom('departments', 'Departments[]', 'pagesize', 'PageSize', 'departments[0]', 'groups[12]', 'departments[][]', 'departments[x]', 'userids[]', 'logins[ ]', '[]', '') },
     { weight: 1, arbitrary: nastyString().map(wellFormed) }
   )
   const value = fc.oneof(
@@ -105,7 +105,8 @@ t.test('GET /users and /users/v2 with generated queries: 200 with exactly the ma
     const scalars = new Map<string, string>()
     let valid = brokenSegment === null
     for (const p of pairs) {
-      const base = p.name.endsWith('[]') ? p.name.slice(0, -2) : undefined
+      // `name[]` or PHP's indexed `name[0]` (ispring.md's arrays, and the PHP form of issue 11).
+      const base = /^[A-Za-z]+\[[0-9]*\]$/.test(p.name) ? p.name.slice(0, p.name.indexOf('[')) : undefined
       if (base !== undefined && allowed.includes(base)) arrays.set(base, [...(arrays.get(base) ?? []), p.value])
       else if ((p.name === 'pageSize' || p.name === 'pageToken') && !scalars.has(p.name)) scalars.set(p.name, p.value)
       else valid = false

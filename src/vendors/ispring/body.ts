@@ -18,6 +18,13 @@ const MAX_DEPTH = 32
 
 export type Body = Record<string, unknown>
 
+const DAY = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/
+
+/** A real calendar day written YYYY-MM-DD (no 2026-02-31). */
+export function isDay (text: string): boolean {
+  return DAY.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
+}
+
 /** Why a body is refused, for `Bad Request: <reason>`. */
 export class BodyProblem extends Error {}
 
@@ -28,7 +35,9 @@ const xml = new XMLParser({
   // Values stay text: "007" is a login, not a number.
   parseTagValue: false,
   trimValues: true,
-  processEntities: true
+  processEntities: true,
+  // Numeric character references (&#233;) are decoded only with this on.
+  htmlEntities: true
 })
 
 function depthOf (value: unknown, depth = 0): number {

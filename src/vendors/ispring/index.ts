@@ -82,6 +82,8 @@ async function ispringPlugin (app: FastifyInstance): Promise<void> {
       return sendError(request, reply, 500)
     }
     if (status === 400) return sendError(request, reply, 400, 'Bad Request: malformed request')
+    // A Content-Type Fastify cannot read ("", "json", "a/b/c") is refused before any parser runs.
+    if (status === 415) return sendError(request, reply, 400, 'Bad Request: the body must be JSON (application/json), XML (application/xml) or a form (application/x-www-form-urlencoded)')
     return sendError(request, reply, status)
   })
 

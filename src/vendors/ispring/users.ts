@@ -17,6 +17,7 @@ import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, listBody, sendFormatted } from './format.js'
 import { pageRequest, readPage } from './paging.js'
 import type { Scope } from './permissions.js'
+import { isDay } from './body.js'
 import { ParamError, parseListParams, uuidValues } from './query.js'
 import { userFragment, type ApiVersion } from './render.js'
 import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema, WORK_LEAVE_REASONS } from './schemas.js'
@@ -32,7 +33,6 @@ export interface WorkLeaveFilter { workLeaveReason?: string, startDate?: string,
 /** Each given kind's values, normalized (lower-case), without repeats, sorted: a canonical form. */
 export type UserFilters = Partial<Record<FilterKind, string[]>> & { workLeave?: WorkLeaveFilter }
 
-const DAY = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/
 const LEAVE_KEYS = ['workLeaveReason', 'startDate', 'endDate'] as const
 
 /** Reads `workLeaveStatus[workLeaveReason|startDate|endDate]`; throws ParamError. */
@@ -42,7 +42,7 @@ function workLeaveFilter (values: Map<string, string> | undefined): WorkLeaveFil
   for (const [key, value] of values) {
     if (!(LEAVE_KEYS as readonly string[]).includes(key)) throw new ParamError(`unknown parameter workLeaveStatus[${key}]`)
     if (key === 'workLeaveReason' && !(WORK_LEAVE_REASONS as readonly string[]).includes(value)) throw new ParamError(`workLeaveStatus[workLeaveReason] must be one of ${WORK_LEAVE_REASONS.join(', ')}, got ${quote(value)}`)
-    if (key !== 'workLeaveReason' && !DAY.test(value)) throw new ParamError(`workLeaveStatus[${key}] must be a date (YYYY-MM-DD), got ${quote(value)}`)
+    if (key !== 'workLeaveReason' && !isDay(value)) throw new ParamError(`workLeaveStatus[${key}] must be a date (YYYY-MM-DD), got ${quote(value)}`)
     filter[key as keyof WorkLeaveFilter] = value
   }
   return filter

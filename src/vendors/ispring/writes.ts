@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { FixtureProblem } from '../../core/tenants.js'
 import type { DirectoryWritten } from './account.js'
 import { callerOf, type Caller } from './auth.js'
-import { bodyOf, BodyProblem, flag, object, objects, registerWriteBodies, text, texts, uuid, uuids, type Body } from './body.js'
+import { bodyOf, BodyProblem, flag, isDay, object, objects, registerWriteBodies, text, texts, uuid, uuids, type Body } from './body.js'
 import { checkUsersFor } from './checks.js'
 import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, responseBody, sendFormatted } from './format.js'
@@ -30,7 +30,6 @@ const WRITERS: ReadonlySet<Role> = new Set(['owner', 'administrator', 'departmen
 const ASSIGNABLE = ROLES.filter((r) => r !== 'owner')
 /** `status` of the status call and the v2 listings: 1 active, 3 inactive, 5 employment ended. */
 const STATES: Record<string, UserState> = { 1: 'active', 3: 'inactive', 5: 'employment_ended' }
-const DAY = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/
 
 /** Profile fields as written (lower-case, as the vendor's samples send them) → the record's field. */
 const PROFILE_FIELDS = {
@@ -115,7 +114,7 @@ function applyFields (fields: Body, user: IspringUserFixture): void {
   for (const name of Object.keys(fields)) {
     const key = name.toLowerCase()
     const value = text(fields, name, `fields.${name}`) ?? ''
-    const known = PROFILE_FIELDS[key as keyof typeof PROFILE_FIELDS]
+    const known = Object.hasOwn(PROFILE_FIELDS, key) ? PROFILE_FIELDS[key as keyof typeof PROFILE_FIELDS] : undefined
     const udf = USER_DEFINED.exec(key)
     if (known !== undefined) {
       if ((known === 'login' || known === 'email') && value.trim() === '') throw badRequest(`fields.${name} must not be empty`)
@@ -303,7 +302,7 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
     const user = target(caller, pathUuid(request, 'userId'))
     const status = text(bodyOf(request), 'status')
     if (status === undefined) throw badRequest('status is required')
-    const state = STATES[status]
+    const state = Object.hasOwn(STATES, status) ? STATES[status] : undefined
     if (state === undefined) throw badRequest(`status must be 1, 3 or 5, got ${quote(status)}`)
     if (user.role === 'owner' && state !== 'active') throw forbidden()
     await write(request, caller, [withState(user, state)])
@@ -341,7 +340,7 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
       const user = target(caller, pathUuid(request, 'userId'))
       const date = text(bodyOf(request), 'date')
       if (date === undefined) throw badRequest('date is required')
-      if (!DAY.test(date)) throw badRequest(`date must be a date (YYYY-MM-DD), got ${quote(date)}`)
+      if (!isDay(date)) throw badRequest(`date must be a date (YYYY-MM-DD), got ${quote(date)}`)
       if (user.role === 'owner') throw forbidden()
       await write(request, caller, [{ ...userToFixture(user), [key]: date }])
       return done(reply)
@@ -384,7 +383,7 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
       const startDate = text(item, 'startDate', `${at}.startDate`) ?? today(request)
       const endDate = text(item, 'endDate', `${at}.endDate`)
       for (const [name, value] of [['startDate', startDate], ['endDate', endDate]] as const) {
-        if (value !== undefined && !DAY.test(value)) throw badRequest(`${at}.${name} must be a date (YYYY-MM-DD), got ${quote(value)}`)
+        if (value !== undefined && !isDay(value)) throw badRequest(`${at}.${name} must be a date (YYYY-MM-DD), got ${quote(value)}`)
       }
       if (endDate !== undefined && endDate < startDate) throw badRequest(`${at}.endDate is before startDate`)
       written.set(user.userId, { ...(written.get(user.userId) ?? userToFixture(user)), workLeave: { reason: reason as typeof WORK_LEAVE_REASONS[number], startDate, ...(endDate === undefined ? {} : { endDate }) } })

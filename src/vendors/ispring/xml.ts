@@ -26,8 +26,11 @@ const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
 const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, 'gu')
 
 function text (value: string | number | boolean): string {
-  const s = String(value)
-  return NOT_XML_CHAR.test(s) ? s.replace(NOT_XML_CHARS, '\uFFFD') : s
+  const raw = String(value)
+  const s = NOT_XML_CHAR.test(raw) ? raw.replace(NOT_XML_CHARS, '\uFFFD') : raw
+  // xmlbuilder2 leaves text that looks like an entity reference ("&A;", "&#60;") unescaped; every
+  // "&" escaped first comes out as "&amp;", which it keeps: the text reads back as it was.
+  return s.includes('&') ? s.replace(/&/g, '&amp;') : s
 }
 
 function append (parent: XMLBuilder, name: string, value: unknown): void {
