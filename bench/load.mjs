@@ -6,8 +6,14 @@ const run = (options) => new Promise((resolve, reject) => {
   autocannon(options, (err, result) => (err ? reject(err) : resolve(result)))
 })
 
-process.on('message', async ({ url, method, headers, body, connections, warmupSeconds, seconds }) => {
-  const base = { url, method, headers, body, connections, pipelining: 1 }
+// `unique`: each request's body is `body` with every `$N` replaced by a number this process has not
+// sent before (prefixed with the process id), for writes that must not repeat (new users' logins).
+process.on('message', async ({ url, method, headers, body, connections, warmupSeconds, seconds, unique }) => {
+  let n = 0
+  const requests = unique === true
+    ? [{ method, headers, setupRequest: (request) => ({ ...request, body: body.replaceAll('$N', `${process.pid}-${++n}`) }) }]
+    : undefined
+  const base = { url, method, headers, body, connections, pipelining: 1, ...(requests === undefined ? {} : { requests }) }
   if (warmupSeconds > 0) await run({ ...base, duration: warmupSeconds })
   if (seconds <= 0) {
     process.send({ requestsPerSecond: 0, p50: 0, p99: 0, non2xx: 0, errors: 0, bytesPerRequest: 0 })

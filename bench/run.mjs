@@ -45,6 +45,7 @@ const COMPANIES = {
   globex: ['5b7d9f1a-3c5e-4d7f-9a1b-2c4e6a8c0e03', 'at-globex-request-token']
 }
 const INITECH = { client_id: '2d3e4f50-6172-4c8d-9e0f-1a2b3c4d5e6f', client_secret: 'initech-secret', grant_type: 'client_credentials' }
+const DEMO_OWNER = { client_id: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d', client_secret: 'demo-ispring-secret', grant_type: 'client_credentials' }
 const DEMO_SALES = { client_id: '1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e', client_secret: 'demo-sales-secret', grant_type: 'client_credentials' }
 const SALES_DEPARTMENT = 'd1000000-0000-4000-8000-000000000002'
 const FORM = 'application/x-www-form-urlencoded'
@@ -89,6 +90,17 @@ async function ispringToken (address, client) {
   const res = await fetch(`${address}/ispring/api/v3/token`, { method: 'POST', headers: { 'content-type': FORM, ...JSON_ACCEPT }, body: new URLSearchParams(client) })
   if (res.status !== 200) throw new Error(`ispring token ${res.status}`)
   return (await res.json()).access_token
+}
+
+/** `POST /ispring/user` as a user-sync job sends it (JSON); `$N` is made unique per request by load.mjs. */
+async function createUser (address, tag) {
+  return {
+    method: 'POST',
+    path: '/ispring/user',
+    headers: { ...bearer(await ispringToken(address, DEMO_OWNER)), ...JSON_ACCEPT, 'content-type': 'application/json' },
+    body: JSON.stringify({ departmentId: SALES_DEPARTMENT, fields: { login: `bench.${tag}.$N`, email: `bench.${tag}.$N@demo.test`, first_name: 'Bench', last_name: 'User' }, role: 'learner' }),
+    unique: true
+  }
 }
 
 /** Scenarios: each `prep` returns the request to load; `ref` names the scenario it is compared with. */
@@ -156,17 +168,35 @@ function scenarios (address) {
         }
       }
     },
-    { name: 'ispring-scoped', prep: async () => ({ path: `/ispring/users/v2?departments%5B%5D=${SALES_DEPARTMENT}`, headers: { ...bearer(await ispringToken(address, DEMO_SALES)), ...JSON_ACCEPT } }) }
+    { name: 'ispring-scoped', prep: async () => ({ path: `/ispring/users/v2?departments%5B%5D=${SALES_DEPARTMENT}`, headers: { ...bearer(await ispringToken(address, DEMO_SALES)), ...JSON_ACCEPT } }) },
+    // Writes: every request creates a new user (unique login and e-mail) in the demo account.
+    { name: 'ispring-create-user', status: 201, prep: async () => createUser(address, 'prep') }
   ].filter((s) => ONLY === undefined || ONLY.includes(s.name) || ONLY.some((o) => s.name === o))
 }
 
-function load (url, request, warmupSeconds, seconds) {
+function load (url, request, warmupSeconds, seconds, connections = CONNECTIONS) {
   const child = fork(join(ROOT, 'bench/load.mjs'))
   return new Promise((resolve, reject) => {
     child.once('message', (result) => { child.kill(); resolve(result) })
     child.once('error', reject)
-    child.send({ url, method: request.method ?? 'GET', headers: request.headers, body: request.body, connections: CONNECTIONS, warmupSeconds, seconds })
+    child.send({ url, method: request.method ?? 'GET', headers: request.headers, body: request.body, connections, warmupSeconds, seconds, unique: request.unique === true })
   })
+}
+
+/**
+ * Reads while writes run: a users/v2 page (JSON, 100 users) read by CONNECTIONS connections,
+ * alone and then with two more connections creating users in the demo account the whole time.
+ * Read from the demo account itself (each create moves its directory version, so its cached
+ * pages go stale) and from another account (its cached pages stay good; the writes only take
+ * their share of the event loop).
+ */
+async function measureMixed (address, readClient) {
+  const read = { path: '/ispring/users/v2?pageSize=100', headers: { ...bearer(await ispringToken(address, readClient)), ...JSON_ACCEPT } }
+  const write = await createUser(address, 'mixed')
+  await load(address + read.path, read, WARMUP, 0)
+  const alone = await load(address + read.path, read, 0, SECONDS)
+  const [reads, writes] = await Promise.all([load(address + read.path, read, 0, SECONDS), load(address + write.path, write, 0, SECONDS, 2)])
+  return { readsAlone: alone, reads, writes, readRatio: reads.requestsPerSecond / alone.requestsPerSecond }
 }
 
 /** Slices of one side combined: mean req/s, median p50, worst p99, summed failures. */
@@ -264,7 +294,7 @@ async function main () {
     const request = await s.prep()
     const res = await fetch(mock.address + request.path, { method: request.method ?? 'GET', headers: request.headers, body: request.body })
     const body = Buffer.from(await res.arrayBuffer())
-    if (res.status !== 200) throw new Error(`${s.name}: the mock answered ${res.status}: ${body.toString().slice(0, 200)}`)
+    if (res.status !== (s.status ?? 200)) throw new Error(`${s.name}: the mock answered ${res.status}: ${body.toString().slice(0, 200)}`)
     await baseline.set(`/s/${s.name}`, body.toString('base64'), res.headers.get('content-type'))
     prepared.push({ ...s, request, bytes: body.length })
   }
@@ -286,6 +316,13 @@ async function main () {
     if (ref === undefined) continue
     relatives[s.name] = { ref: s.ref, ...await measureRelative(mock.address + s.request.path, s.request, mock.address + ref.request.path, ref.request) }
     console.log(`${s.name} vs ${s.ref}, side by side: ${fmt(relatives[s.name].requestsPerSecond)} vs ${fmt(relatives[s.name].refRequestsPerSecond)} req/s = ${fmt(relatives[s.name].ratio, 2)}`)
+  }
+  let mixed
+  if (ONLY === undefined || ONLY.includes('ispring-mixed')) {
+    mixed = { sameAccount: await measureMixed(mock.address, DEMO_OWNER), otherAccount: await measureMixed(mock.address, INITECH) }
+    for (const [where, m] of Object.entries(mixed)) {
+      console.log(`ispring-mixed (reads of the ${where === 'sameAccount' ? 'account written to' : 'other account'}): users/v2 page reads ${fmt(m.readsAlone.requestsPerSecond)} req/s alone, ${fmt(m.reads.requestsPerSecond)} req/s (p99 ${m.reads.p99} ms) while ${fmt(m.writes.requestsPerSecond)} creates/s run (p99 ${m.writes.p99} ms) = ${fmt(m.readRatio, 2)}; non-2xx ${m.reads.non2xx + m.writes.non2xx}, errors ${m.reads.errors + m.writes.errors}`)
+    }
   }
   memory.afterRunMiB = rssMiB(mock.child.pid)
   await stop(mock.child)
@@ -320,7 +357,8 @@ async function main () {
     ['startup globex page ≤ 1500 ms', startupResult?.globexPageMs, 1500, 'max'],
     ['memory ≤ 250 MiB with tenants loaded', memory.tenantsLoadedMiB, 250, 'max'],
     ['memory ≤ 250 MiB after the run', memory.afterRunMiB, 250, 'max'],
-    ['zero non-2xx and errors', [...results, ...uncached].reduce((n, r) => n + r.mock.non2xx + r.mock.errors + r.baseline.non2xx + r.baseline.errors, 0), 0, 'max']
+    ['zero non-2xx and errors', [...results, ...uncached].reduce((n, r) => n + r.mock.non2xx + r.mock.errors + r.baseline.non2xx + r.baseline.errors, 0) +
+      Object.values(mixed ?? {}).reduce((n, m) => n + m.reads.non2xx + m.reads.errors + m.writes.non2xx + m.writes.errors, 0), 0, 'max']
   ].filter(([, value]) => value !== undefined).map(([name, value, limit, kind]) => ({
     target: name, value: Math.round(value * 1000) / 1000, met: kind === 'max' ? value <= limit : value >= limit
   }))
@@ -344,6 +382,7 @@ async function main () {
     scenarios: results,
     sideBySide: relatives,
     withoutPageCache: uncached,
+    mixedReadWrite: mixed,
     targets
   }, null, 2) + '\n')
   console.log(`\nwrote bench/results.json in ${Math.round((Date.now() - t0) / 1000)} s`)
