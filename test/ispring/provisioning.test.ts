@@ -29,6 +29,7 @@ const field = (p: { fields: Array<{ name: string, value: string }> }, name: stri
 async function owner (app: MockServer): Promise<Headers> {
   return { authorization: `Bearer ${await ispringToken(app)}`, ...JSON_ACCEPT }
 }
+const ownerHeaders = owner
 
 t.test('create a user in JSON, read it back in both formats and both versions, sign in as them', async (t) => {
   const app = await build(t)
@@ -319,4 +320,55 @@ t.test('scheduled deactivation and termination happen when the mock clock reache
   await adminCall(app, 'POST', '/clock', { advanceSeconds: 3 * 86_400 })
   const latest = await owner(app)
   t.same([(await profile(app, latest, b, '/v2')).body.status, (await profile(app, latest, c, '/v2')).body.status], [5, 1], 'day 6: b terminated, c never')
+})
+
+t.test('a department administrator cannot widen anyone\'s reach beyond its own departments', async (t) => {
+  const app = await build(t)
+  const owner = await ownerHeaders(app)
+  const sales = { authorization: await ispringToken(app, ISPRING.demo.clients.sales), ...JSON_ACCEPT }
+  const spy = { departmentId: D.sales, fields: { login: 'spy', email: 'spy@demo.test' }, password: 'spy-pass' }
+  t.equal((await send(app, 'POST', '/user', sales, { ...spy, role: 'author' })).statusCode, 403, 'an author reads everyone: not a role a scoped caller gives')
+  t.equal((await send(app, 'POST', `/user/${demoUserId('03')}`, sales, { role: 'author' })).statusCode, 403, 'not even to itself')
+  t.equal((await send(app, 'POST', '/user', sales, { ...spy, role: 'department_administrator', manageableDepartmentIds: [D.root] })).statusCode, 403, 'managing departments outside its own')
+  const wide = await send(app, 'POST', '/user', owner, { departmentId: D.salesEmea, fields: { login: 'wide', email: 'wide@demo.test' }, role: 'publisher', manageableDepartmentIds: [D.root] })
+  t.equal(wide.statusCode, 201)
+  const id = wide.json() as string
+  t.equal((await send(app, 'POST', `/user/${id}`, sales, { role: 'department_administrator' })).statusCode, 403, 'a user managing more than the caller is out of its reach')
+  t.equal((await send(app, 'POST', `/user/${id}/password`, sales, { password: 'mine-now' })).statusCode, 403, 'and so is their password')
+  t.equal((await send(app, 'POST', `/user/${demoUserId('05')}/password`, owner, { password: 'p' })).statusCode, 200, 'the owner may')
+})
+
+t.test('deleting a supervisor sends the users they supervised back to "inherit"; those users stay writable', async (t) => {
+  const app = await build(t)
+  const headers = await ownerHeaders(app)
+  t.same((await profile(app, headers, demoUserId('07'))).body.subordination, { subordinationType: 'manual', supervisorId: demoUserId('03') })
+  t.equal((await send(app, 'DELETE', `/user/${demoUserId('03')}`, headers)).statusCode, 204)
+  t.same((await profile(app, headers, demoUserId('07'))).body.subordination, { subordinationType: 'inherit' })
+  t.equal((await send(app, 'POST', '/users/terminate', headers, { userIds: [demoUserId('07'), demoUserId('09')] })).statusCode, 200)
+  t.equal((await send(app, 'POST', '/group', headers, { name: 'After', userIds: [] })).statusCode, 201, 'an empty member list is no list')
+  t.equal((await send(app, 'DELETE', `/user/${demoUserId('01')}/scheduled_deactivation`, headers)).statusCode, 403, 'the owner\'s schedules are nobody\'s to change')
+})
+
+t.test('smart groups: members follow their rules, whichever call tries to change them', async (t) => {
+  const app = await build(t)
+  const smart = 'e9000000-0000-4000-8000-000000000001'
+  await adminCall(app, 'POST', '/tenants', {
+    vendor: 'ispring',
+    id: 'smarts',
+    name: 'Smarts',
+    accountUrl: 'https://smarts.ispringlearn.com',
+    departments: [{ id: 'd9000000-0000-4000-8000-000000000001', name: 'Root' }],
+    groups: [{ id: smart, name: 'Rule-based', isSmart: true }],
+    users: [
+      { userId: 'a9000000-0000-4000-8000-000000000001', login: 'boss', email: 'boss@smarts.test', password: 'boss-pass', firstName: 'B', lastName: 'B', role: 'owner', departmentId: 'd9000000-0000-4000-8000-000000000001', groups: [smart] },
+      { userId: 'a9000000-0000-4000-8000-000000000002', login: 'worker', email: 'worker@smarts.test', password: 'w', firstName: 'W', lastName: 'W', role: 'learner', departmentId: 'd9000000-0000-4000-8000-000000000001' }
+    ]
+  })
+  const headers = { ...legacyHeaders('boss', 'boss-pass', 'https://smarts.ispringlearn.com'), ...JSON_ACCEPT }
+  const message = error(400, `Bad Request: groupIds: "${smart}" is a smart group, whose members follow its rules`)
+  t.same((await send(app, 'POST', '/user/a9000000-0000-4000-8000-000000000002', headers, { groupIds: [smart] })).json(), message, 'joining through an update')
+  t.same((await send(app, 'POST', '/user', headers, { departmentId: 'd9000000-0000-4000-8000-000000000001', groupIds: [smart], fields: { login: 'n', email: 'n@smarts.test' } })).json(), message, 'joining on create')
+  t.same((await send(app, 'POST', '/user/a9000000-0000-4000-8000-000000000001', headers, { groupIds: [] })).json(), message, 'leaving through an update')
+  t.same((await send(app, 'POST', '/user/a9000000-0000-4000-8000-000000000001/groups/remove', headers, { groupIds: [smart] })).json(), message, 'leaving through groups/remove')
+  t.equal((await send(app, 'POST', '/user/a9000000-0000-4000-8000-000000000001', headers, { fields: { job_title: 'Boss' } })).statusCode, 200, 'other updates of a member are fine')
 })

@@ -82,6 +82,7 @@ t.test('groups: create with members, rename, add and remove members, delete; the
   const sales = { authorization: await ispringToken(app, ISPRING.demo.clients.sales), ...JSON_ACCEPT }
   t.equal((await send(app, 'POST', `/group/${G.interns}/members`, sales, { userIds: [demoUserId('06')] })).statusCode, 403, 'a member outside the scope')
   t.equal((await send(app, 'DELETE', `/group/${G.interns}`, sales)).statusCode, 403)
+  t.equal((await send(app, 'POST', `/group/${G.managers}`, sales, { name: 'Ours now' })).statusCode, 403, 'a group spans departments: renaming is for owners and administrators')
 })
 
 t.test('subordination of a user and of a department', async (t) => {

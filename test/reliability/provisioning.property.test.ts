@@ -28,7 +28,10 @@ function oracle (a: Account, model: Map<string, User & { jobTitle: string }>, op
   if (!WRITERS.has(caller.role)) return 403
   const scope = scopeOf(a, caller)
   const inScope = (d: string): boolean => scope === undefined || scope.has(d)
-  const mayChange = (u: User): boolean => !(u.role === 'owner' && caller.role !== 'owner') && (scope === undefined || (u.role !== 'administrator' && inScope(u.departmentId)))
+  // A scoped caller changes only users whose reach stays inside its own: not the owner, administrators or authors
+  // (they read everything), in its departments, managing only departments it manages too.
+  const mayChange = (u: User): boolean => !(u.role === 'owner' && caller.role !== 'owner') &&
+    (scope === undefined || (!['owner', 'administrator', 'author'].includes(u.role) && inScope(u.departmentId) && (u.manageableDepartmentIds ?? []).every(inScope)))
   if (op.kind === 'batch') {
     // Ids in the order sent: the first unknown one (400) or one the caller may not change (403) refuses the batch.
     const targets = [...new Set(op.targets.map((i) => a.users[i]?.userId as string))].map((id) => model.get(id))

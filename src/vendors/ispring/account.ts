@@ -16,7 +16,7 @@ import { Directory } from './directory.js'
 import { DEFAULT_GENERATED_PASSWORD, generateRecords } from './generate.js'
 import { departmentFromFixture, departmentToFixture, userFromFixture, userToFixture, type IspringUser } from './model.js'
 import { SCOPED_ROLES } from './permissions.js'
-import { IspringDepartmentFixtureSchema, IspringGroupFixtureSchema, IspringTenantFileSchema, IspringUserFixtureSchema, IspringUserPatchSchema, type IspringDepartmentFixture, type IspringGroupFixture, type IspringTenantFile, type IspringUserFixture } from './schemas.js'
+import { IspringDepartmentFixtureSchema, IspringGroupFixtureSchema, IspringTenantFileSchema, IspringUserFixtureSchema, IspringUserPatchSchema, type IspringDepartmentFixture, type IspringGroupFixture, type IspringTenantFile, type IspringUserFixture, type Subordination } from './schemas.js'
 
 type Path = Array<string | number>
 
@@ -151,7 +151,7 @@ function merged<T extends { id: string }> (current: readonly T[], written: reado
 /** Applies a `DirectoryWritten` change; returns the user ids written, in order. */
 function applyDirectoryWritten (account: IspringAccount, change: { [key: string]: unknown }, ctx: BuildContext): string[] {
   const { users, deleted } = change
-  const departments = change.departments ?? []
+  const departments = Array.isArray(change.departments) ? [...change.departments] : change.departments ?? []
   const groups = change.groups ?? []
   const deletedDepartments = change.deletedDepartments ?? []
   const deletedGroups = change.deletedGroups ?? []
@@ -171,12 +171,33 @@ function applyDirectoryWritten (account: IspringAccount, change: { [key: string]
     if (problem !== undefined) throw problem
   })
   const directory = account.directory
-  const written = users as IspringUserFixture[]
+  const written = [...users as IspringUserFixture[]]
   const gone = deleted.map((id, i) => {
     const position = directory.positionOf(id)
     if (position === undefined) throw new FixtureProblem(['deleted', i], `no user has id "${id}"`)
     return position
   })
+  // Nobody is left supervised by a deleted user: those subordinations go back to "inherit".
+  const goneIds = new Set(deleted.map((id) => id.toLowerCase()))
+  if (goneIds.size > 0) {
+    const released = (s: Subordination | undefined): boolean => s?.supervisorId !== undefined && goneIds.has(s.supervisorId.toLowerCase())
+    const release = <T extends { subordination?: Subordination, coSubordination?: Subordination }>(r: T): T => ({
+      ...r,
+      ...(released(r.subordination) ? { subordination: { subordinationType: 'inherit' } } : {}),
+      ...(released(r.coSubordination) ? { coSubordination: { subordinationType: 'inherit' } } : {})
+    })
+    const writtenIds = new Set(written.map((u) => u.userId.toLowerCase()))
+    written.forEach((u, i) => { written[i] = release(u) })
+    for (const user of directory.existing()) {
+      if (goneIds.has(user.userId) || writtenIds.has(user.userId)) continue
+      if (released(user.subordination) || released(user.coSubordination)) written.push(release(userToFixture(user)))
+    }
+    const touched = new Set((departments as IspringDepartmentFixture[]).map((d) => d.id.toLowerCase()))
+    departments.forEach((d, i) => { departments[i] = release(d as IspringDepartmentFixture) })
+    for (const d of directory.departments) {
+      if (!touched.has(d.id) && (released(d.subordination) || released(d.coSubordination))) departments.push(release(departmentToFixture(d)))
+    }
+  }
   const before = { departments: directory.departments, groups: directory.groups }
   if (departments.length + groups.length + deletedDepartments.length + deletedGroups.length > 0) {
     const tree = merged(directory.departments.map(departmentToFixture), (departments as IspringDepartmentFixture[]).map((d) => ({ ...d, id: d.id.toLowerCase() })), deletedDepartments.map((id) => id.toLowerCase()))
@@ -240,10 +261,10 @@ export const ispringTenantKind: TenantKind<IspringAccount> = {
     replaceChecked(account, position, next, ctx)
     return true
   },
-  removeUser (account, userId) {
-    const position = account.directory.positionOf(userId)
-    if (position === undefined) return false
-    account.directory.remove(position)
+  removeUser (account, userId, ctx) {
+    if (account.directory.positionOf(userId) === undefined) return false
+    // As the vendor API's delete: the users it supervised go back to "inherit".
+    applyDirectoryWritten(account, { users: [], deleted: [userId] }, ctx)
     return true
   },
   applyChange (account, change, ctx) {

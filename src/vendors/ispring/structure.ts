@@ -236,16 +236,18 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     const name = text(body, 'name')
     if (name === undefined || name.trim() === '') throw badRequest('name is required')
     const id = randomUUID()
-    const members = uuids(body, 'userIds') === undefined ? [] : named(caller, body)
+    const members = (uuids(body, 'userIds') ?? []).length === 0 ? [] : named(caller, body)
     await write1(request, caller, { groups: [{ id, name, isSmart: false }] }, members.map((u) => ({ ...u, groups: [...u.groups, id] })))
     const format = formatOf(request)
     return sendFormatted(reply, 201, format, responseBody(format, id))
   }))
 
   app.post('/group/:groupId', {
-    schema: { summary: 'Rename a group', description: 'Body: name. 200, no body.', hide, consumes, response: { 200: { description: 'Updated', type: 'null' }, ...answers } }
+    schema: { summary: 'Rename a group', description: 'Body: name. Owners and administrators only. 200, no body.', hide, consumes, response: { 200: { description: 'Updated', type: 'null' }, ...answers } }
   }, handle(async (request, reply) => {
     const caller = writer(request)
+    // A group spans departments: like its deletion, its name is for owners and administrators.
+    if (!caller.scope.all) throw forbidden()
     const g = group(caller, pathUuid(request, 'groupId'))
     const name = text(bodyOf(request), 'name')
     if (name === undefined || name.trim() === '') throw badRequest('name is required')
@@ -286,7 +288,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     mayChange(caller, user)
     const ids = uuids(bodyOf(request), 'groupIds')
     if (ids === undefined || ids.length === 0) throw badRequest('groupIds is required')
-    for (const id of ids) group(caller, id)
+    for (const id of ids) if (group(caller, id).isSmart) throw badRequest(`groupIds: ${quote(id)} is a smart group, whose members follow its rules`)
     await write1(request, caller, {}, [{ ...user, groups: user.groups.filter((id) => !ids.includes(id)) }])
     return done(reply)
   }))

@@ -3,7 +3,7 @@
  * delete, status (activate, deactivate, terminate; one user or a batch), password, work-leave
  * statuses, and `POST /user/list` (page-number paging). Bodies in JSON, XML or PHP-style forms
  * (body.ts). Every write is checked whole first (fields, references, uniqueness, the caller's
- * permissions), then made as one `ispring.users.written` change, so a refused request changes
+ * permissions), then made as one `ispring.directory.written` change, so a refused request changes
  * nothing and a batch changes all of its users or none.
  * https://ispringhelpdocs.com/display/ispringlearn/Adding+a+User
  */
@@ -74,10 +74,19 @@ function target (caller: Caller, userId: string): IspringUser {
   return user
 }
 
+/** Roles that read the whole directory: a scoped caller neither gives them nor changes their holders. */
+const UNSCOPED_READERS: ReadonlySet<Role> = new Set(['owner', 'administrator', 'author'])
+
+/**
+ * Only the owner changes the owner. A scoped caller changes only users whose reach stays inside
+ * its own: in its departments, not reading the whole directory (owner, administrators, authors),
+ * and managing only departments it manages too; otherwise a password reset would lend it more.
+ */
 export function mayChange (caller: Caller, user: IspringUser): void {
-  // Only the owner changes the owner; scoped callers change neither administrators nor users outside their departments.
   if (user.role === 'owner' && caller.user.role !== 'owner') throw forbidden()
-  if (!caller.scope.all && (user.role === 'administrator' || !departmentInScope(caller.scope, user.departmentId))) throw forbidden()
+  if (caller.scope.all) return
+  if (UNSCOPED_READERS.has(user.role) || !departmentInScope(caller.scope, user.departmentId)) throw forbidden()
+  if (user.manageableDepartmentIds.some((d) => !departmentInScope(caller.scope, d))) throw forbidden()
 }
 
 export function department (caller: Caller, id: string, path: string): string {
@@ -104,7 +113,7 @@ function roleOf (caller: Caller, body: Body): { role: Role, roleId: string | und
   } else if (roleId !== undefined && roleId !== ROLE_IDS[chosen]) {
     throw badRequest(`roleId ${quote(roleId)} is not the id of the ${chosen} role`)
   }
-  if (!caller.scope.all && (chosen === 'administrator')) throw forbidden()
+  if (!caller.scope.all && UNSCOPED_READERS.has(chosen)) throw forbidden()
   return { role: chosen, roleId: chosen === 'custom' ? roleId : undefined }
 }
 
@@ -129,8 +138,14 @@ function applyFields (fields: Body, user: IspringUserFixture): void {
 }
 
 /** Groups named by `groupIds`, each checked. */
-function groups (caller: Caller, ids: string[]): string[] {
-  for (const id of ids) if (caller.directory.group(id) === undefined) throw badRequest(`groupIds: no group has id ${quote(id)}`)
+/** Groups named by `groupIds`, each checked; a smart group's members follow its rules, so none joins or leaves it here. */
+function groups (caller: Caller, ids: string[], current: readonly string[] = []): string[] {
+  for (const id of ids) {
+    const group = caller.directory.group(id)
+    if (group === undefined) throw badRequest(`groupIds: no group has id ${quote(id)}`)
+    if (group.isSmart && !current.includes(id)) throw badRequest(`groupIds: ${quote(id)} is a smart group, whose members follow its rules`)
+  }
+  for (const id of current) if (caller.directory.group(id)?.isSmart === true && !ids.includes(id)) throw badRequest(`groupIds: ${quote(id)} is a smart group, whose members follow its rules`)
   return ids
 }
 
@@ -277,9 +292,11 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
       if (!SCOPED_ROLES.has(role.role)) next.manageableDepartmentIds = []
     }
     const groupIds = uuids(body, 'groupIds')
-    if (groupIds !== undefined) next.groups = groups(caller, groupIds)
+    if (groupIds !== undefined) next.groups = groups(caller, groupIds, current.groups)
     const manageable = uuids(body, 'manageableDepartmentIds')
     if (manageable !== undefined) next.manageableDepartmentIds = managed(caller, next.role, manageable)
+    // Kept managed departments count too: a scoped caller never leaves a user managing beyond its own scope.
+    if ((next.manageableDepartmentIds ?? []).some((d) => !departmentInScope(caller.scope, d.toLowerCase()))) throw forbidden()
     unique(caller, next, current.userId)
     await write(request, caller, [next])
     return done(reply)
@@ -350,6 +367,7 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
     }, handle(async (request, reply) => {
       const caller = writer(request)
       const user = target(caller, pathUuid(request, 'userId'))
+      if (user.role === 'owner') throw forbidden()
       const next = userToFixture(user)
       delete next[key]
       await write(request, caller, [next])
