@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { rawQuery } from '../../core/routing.js'
 import { callerOf } from './auth.js'
 import { bodyOf, text, texts, uuids } from './body.js'
-import { formatOf, responseBody, sendFormatted, serialize } from './format.js'
+import { formatOf, sendFormatted, serialize } from './format.js'
+import { XML_DECLARATION, xmlDocument } from './xml.js'
 import type { IspringUser } from './model.js'
 import { departmentInScope, ROLE_IDS, ROLES } from './permissions.js'
 import { MAX_PAGE_SIZE, parseListParams, ParamError, uuidValues } from './query.js'
@@ -34,8 +35,8 @@ const PROFILE_FIELDS: Array<[string, string, number, number]> = [
 ]
 
 /** A JSON array of serialized items, or `<response>` around the XML items. */
-function unpaged (format: 'json' | 'xml', items: readonly string[]): string {
-  return format === 'json' ? `[${items.join(',')}]` : responseBody('xml', {}).replace('<response/>', items.length === 0 ? '<response/>' : `<response>${items.join('')}</response>`)
+export function unpaged (format: 'json' | 'xml', items: readonly string[]): string {
+  return format === 'json' ? `[${items.join(',')}]` : items.length === 0 ? `${XML_DECLARATION}<response/>` : xmlDocument(items.join(''))
 }
 
 export function registerReadRoutes (app: FastifyInstance, hide: boolean): void {

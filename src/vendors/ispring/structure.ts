@@ -21,6 +21,15 @@ import { ERRORS, SUBORDINATION_TYPES, type IspringDepartmentFixture, type Subord
 import { badRequest, department, done, forbidden, handle, mayChange, named, pathUuid, Refused, write, writer, type Structure } from './writes.js'
 import { parseListParams, ParamError } from './query.js'
 import { rawQuery } from '../../core/routing.js'
+import { unpaged } from './reads.js'
+import { xmlDocument, xmlList } from './xml.js'
+
+/** A department's or group's `name`: required, not blank. */
+function nameOf (body: Body): string {
+  const name = text(body, 'name')
+  if (name === undefined || name.trim() === '') throw badRequest('name is required')
+  return name
+}
 
 const found = (caller: Caller, id: string): Department => {
   const d = caller.directory.department(id)
@@ -65,7 +74,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     const items = caller.directory.departments
       .filter((d) => departmentInScope(caller.scope, d.id) && (code === undefined || d.code === code))
       .map((d) => departmentFragment(d, format).toString())
-    const body = format === 'json' ? `{"departments":[${items.join(',')}]}` : responseBody('xml', {}).replace('<response/>', `<response><departments>${items.join('')}</departments></response>`)
+    const body = format === 'json' ? `{"departments":[${items.join(',')}]}` : xmlDocument(xmlList('departments', items))
     return sendFormatted(reply, 200, format, body)
   }))
 
@@ -74,8 +83,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
   }, handle(async (request, reply) => {
     const caller = writer(request)
     const body = bodyOf(request)
-    const name = text(body, 'name')
-    if (name === undefined || name.trim() === '') throw badRequest('name is required')
+    const name = nameOf(body)
     const parentId = uuid(body, 'parentDepartmentId')
     if (parentId === undefined) throw badRequest('parentDepartmentId is required')
     found(caller, parentId)
@@ -224,8 +232,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     }
     const format = formatOf(request)
     const items = caller.directory.groups.map((g) => groupFragment(g, format).toString())
-    const body = format === 'json' ? `[${items.join(',')}]` : responseBody('xml', {}).replace('<response/>', `<response>${items.join('')}</response>`)
-    return sendFormatted(reply, 200, format, body)
+    return sendFormatted(reply, 200, format, unpaged(format, items))
   }))
 
   app.post('/group', {
@@ -233,8 +240,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
   }, handle(async (request, reply) => {
     const caller = writer(request)
     const body = bodyOf(request)
-    const name = text(body, 'name')
-    if (name === undefined || name.trim() === '') throw badRequest('name is required')
+    const name = nameOf(body)
     const id = randomUUID()
     const members = (uuids(body, 'userIds') ?? []).length === 0 ? [] : named(caller, body)
     await write1(request, caller, { groups: [{ id, name, isSmart: false }] }, members.map((u) => ({ ...u, groups: [...u.groups, id] })))
@@ -249,8 +255,7 @@ export function registerStructureRoutes (app: FastifyInstance, hide: boolean): v
     // A group spans departments: like its deletion, its name is for owners and administrators.
     if (!caller.scope.all) throw forbidden()
     const g = group(caller, pathUuid(request, 'groupId'))
-    const name = text(bodyOf(request), 'name')
-    if (name === undefined || name.trim() === '') throw badRequest('name is required')
+    const name = nameOf(bodyOf(request))
     await write1(request, caller, { groups: [{ id: g.id, name, isSmart: g.isSmart }] })
     return done(reply)
   }))
