@@ -36,6 +36,15 @@ const CONNECTIONS = Number(opts.connections)
 const ONLY = opts.only?.split(',')
 const SLICES = Math.max(1, Number(opts.slices))
 const UNCACHED = opts.uncached !== 'false'
+/**
+ * Write rows (every request creates a user in the demo account) are measured for 0.4 × --seconds
+ * per side with at most 1 s of warm-up: they grow the account for the rest of the run, and this
+ * keeps what they add to the whole bench near 30 s.
+ */
+const WRITE_SECONDS = SECONDS * 0.4
+const WRITE_WARMUP = Math.min(WARMUP, 1)
+/** Connections creating users beside the reads of ispring-mixed (a modest write share: 11–16% of requests measured, about 1 in 7). */
+const MIXED_WRITERS = 1
 /** Scenarios measured again without the page cache. */
 const UNCACHED_SCENARIOS = ['concur-users-100', 'concur-deep-offset', 'ispring-v2-xml-100', 'ispring-v2-json-100', 'ispring-deep-page']
 
@@ -169,8 +178,9 @@ function scenarios (address) {
       }
     },
     { name: 'ispring-scoped', prep: async () => ({ path: `/ispring/users/v2?departments%5B%5D=${SALES_DEPARTMENT}`, headers: { ...bearer(await ispringToken(address, DEMO_SALES)), ...JSON_ACCEPT } }) },
-    // Writes: every request creates a new user (unique login and e-mail) in the demo account.
-    { name: 'ispring-create-user', status: 201, prep: async () => createUser(address, 'prep') }
+    // Writes: every request creates a new user (unique login and e-mail) in the demo account;
+    // measured after every read row (see main), and each answer must be 201.
+    { name: 'ispring-create-user', status: 201, write: true, prep: async () => createUser(address, 'prep') }
   ].filter((s) => ONLY === undefined || ONLY.includes(s.name) || ONLY.some((o) => s.name === o))
 }
 
@@ -184,19 +194,46 @@ function load (url, request, warmupSeconds, seconds, connections = CONNECTIONS) 
 }
 
 /**
- * Reads while writes run: a users/v2 page (JSON, 100 users) read by CONNECTIONS connections,
- * alone and then with two more connections creating users in the demo account the whole time.
- * Read from the demo account itself (each create moves its directory version, so its cached
- * pages go stale) and from another account (its cached pages stay good; the writes only take
- * their share of the event loop).
+ * Throws unless every answer of a measured load had `status` and no request failed: a write
+ * scenario answered 400 (a repeated login, a refused body) would otherwise look fast. Returns
+ * the result.
  */
-async function measureMixed (address, readClient) {
+function expectStatus (label, result, status) {
+  const other = Object.keys(result.statusCodes).filter((code) => Number(code) !== status)
+  if (other.length > 0 || result.errors > 0 || result.statusCodes[status] === undefined) {
+    throw new Error(`${label}: expected every answer to be ${status}, got ${JSON.stringify(result.statusCodes)} and ${result.errors} errors/timeouts`)
+  }
+  return result
+}
+
+/**
+ * ispring-mixed, reads while writes run: the users/v2 page of ispring-v2-json-100 (JSON, 100
+ * users, CONNECTIONS connections) alone and with MIXED_WRITERS more connections creating users
+ * in the demo account the whole time, in alternating slices (alone, with writes, with writes,
+ * alone...) of WRITE_SECONDS per side. Read once from the account written to (each create moves
+ * its directory version, so its cached pages go stale) and once from another account (initech:
+ * exactly ispring-v2-json-100's request; its cached pages stay good, the writes take their share
+ * of the one event loop).
+ */
+async function measureMixed (address, readClient, warmup) {
   const read = { path: '/ispring/users/v2?pageSize=100', headers: { ...bearer(await ispringToken(address, readClient)), ...JSON_ACCEPT } }
   const write = await createUser(address, 'mixed')
-  await load(address + read.path, read, WARMUP, 0)
-  const alone = await load(address + read.path, read, 0, SECONDS)
-  const [reads, writes] = await Promise.all([load(address + read.path, read, 0, SECONDS), load(address + write.path, write, 0, SECONDS, 2)])
-  return { readsAlone: alone, reads, writes, readRatio: reads.requestsPerSecond / alone.requestsPerSecond }
+  if (warmup > 0) await Promise.all([load(address + read.path, read, warmup, 0), load(address + write.path, write, warmup, 0, MIXED_WRITERS)])
+  const [alone, reads, writes] = [[], [], []]
+  const slices = Math.max(SLICES, 2)
+  for (let i = 0; i < slices; i++) {
+    for (const withWrites of i % 2 === 0 ? [false, true] : [true, false]) {
+      if (!withWrites) {
+        alone.push(expectStatus('ispring-mixed reads alone', await load(address + read.path, read, 0, WRITE_SECONDS / slices), 200))
+        continue
+      }
+      const [r, w] = await Promise.all([load(address + read.path, read, 0, WRITE_SECONDS / slices), load(address + write.path, write, 0, WRITE_SECONDS / slices, MIXED_WRITERS)])
+      reads.push(expectStatus('ispring-mixed reads beside writes', r, 200))
+      writes.push(expectStatus('ispring-mixed creates', w, 201))
+    }
+  }
+  const [a, r, w] = [combine(alone), combine(reads), combine(writes)]
+  return { readsAlone: a, reads: r, writes: w, readRatio: r.requestsPerSecond / a.requestsPerSecond, writeShare: w.requestsPerSecond / (r.requestsPerSecond + w.requestsPerSecond) }
 }
 
 /** Slices of one side combined: mean req/s, median p50, worst p99, summed failures. */
@@ -208,6 +245,10 @@ function combine (slices) {
     non2xx: slices.reduce((n, r) => n + r.non2xx, 0),
     errors: slices.reduce((n, r) => n + r.errors, 0),
     bytesPerRequest: slices[0].bytesPerRequest,
+    statusCodes: slices.reduce((all, r) => {
+      for (const [code, n] of Object.entries(r.statusCodes ?? {})) all[code] = (all[code] ?? 0) + n
+      return all
+    }, {}),
     slicesRequestsPerSecond: slices.map((r) => Math.round(r.requestsPerSecond))
   }
 }
@@ -227,17 +268,23 @@ async function measureRelative (url, request, refUrl, refRequest) {
   return { requestsPerSecond: x.requestsPerSecond, refRequestsPerSecond: y.requestsPerSecond, ratio: x.requestsPerSecond / y.requestsPerSecond, slices: x.slicesRequestsPerSecond, refSlices: y.slicesRequestsPerSecond }
 }
 
-/** Warms both servers, then measures them in alternating slices. */
-async function measurePair (mockUrl, baselineUrl, request) {
-  if (WARMUP > 0) {
-    await load(mockUrl, request, WARMUP, 0)
-    await load(baselineUrl, request, WARMUP, 0)
+/**
+ * Warms both servers, then measures them in alternating slices. With `status`, every answer of
+ * every slice (mock and baseline) must have it, or the run stops.
+ */
+async function measurePair (mockUrl, baselineUrl, request, { seconds = SECONDS, warmup = WARMUP, status, label = '' } = {}) {
+  if (warmup > 0) {
+    await load(mockUrl, request, warmup, 0)
+    await load(baselineUrl, request, warmup, 0)
   }
   const mock = []
   const baseline = []
   for (let i = 0; i < SLICES; i++) {
-    const order = i % 2 === 0 ? [[mock, mockUrl], [baseline, baselineUrl]] : [[baseline, baselineUrl], [mock, mockUrl]]
-    for (const [into, u] of order) into.push(await load(u, request, 0, SECONDS / SLICES))
+    const order = i % 2 === 0 ? [[mock, mockUrl, 'mock'], [baseline, baselineUrl, 'baseline']] : [[baseline, baselineUrl, 'baseline'], [mock, mockUrl, 'mock']]
+    for (const [into, u, side] of order) {
+      const result = await load(u, request, 0, seconds / SLICES)
+      into.push(status === undefined ? result : expectStatus(`${label} (${side})`, result, status))
+    }
   }
   return { m: combine(mock), b: combine(baseline) }
 }
@@ -246,11 +293,11 @@ async function startBaseline () {
   const child = fork(join(ROOT, 'bench/baseline.mjs'))
   const address = await new Promise((resolve) => child.once('message', (m) => resolve(m.address)))
   let id = 0
-  const set = (path, body, contentType) => new Promise((resolve) => {
+  const set = (path, body, contentType, status) => new Promise((resolve) => {
     const mine = ++id
     const onMessage = (m) => { if (m.id === mine) { child.off('message', onMessage); resolve() } }
     child.on('message', onMessage)
-    child.send({ type: 'set', id: mine, path, body, contentType })
+    child.send({ type: 'set', id: mine, path, body, contentType, status })
   })
   return { child, address, set }
 }
@@ -295,18 +342,19 @@ async function main () {
     const res = await fetch(mock.address + request.path, { method: request.method ?? 'GET', headers: request.headers, body: request.body })
     const body = Buffer.from(await res.arrayBuffer())
     if (res.status !== (s.status ?? 200)) throw new Error(`${s.name}: the mock answered ${res.status}: ${body.toString().slice(0, 200)}`)
-    await baseline.set(`/s/${s.name}`, body.toString('base64'), res.headers.get('content-type'))
+    await baseline.set(`/s/${s.name}`, body.toString('base64'), res.headers.get('content-type'), res.status)
     prepared.push({ ...s, request, bytes: body.length })
   }
   memory.tenantsLoadedMiB = rssMiB(mock.child.pid)
   console.log(`memory: ${memory.afterStartMiB} MiB RSS after start, ${memory.tenantsLoadedMiB} MiB with every shipped tenant loaded`)
 
   const results = []
-  for (const s of prepared) {
+  const printRow = (row) => console.log(`${row.scenario.padEnd(20)} ${fmt(row.mock.requestsPerSecond).padStart(8)} req/s  p50 ${row.mock.p50} ms  p99 ${row.mock.p99} ms  baseline ${fmt(row.baseline.requestsPerSecond).padStart(8)} req/s  ratio ${fmt(row.ratio, 2)}  non-2xx ${row.mock.non2xx}  errors ${row.mock.errors}`)
+  for (const s of prepared.filter((p) => p.write !== true)) {
     const { m, b } = await measurePair(mock.address + s.request.path, `${baseline.address}/s/${s.name}`, s.request)
     const row = { scenario: s.name, bytes: s.bytes, mock: m, baseline: b, ratio: m.requestsPerSecond / b.requestsPerSecond, ref: s.ref }
     results.push(row)
-    console.log(`${s.name.padEnd(20)} ${fmt(m.requestsPerSecond).padStart(8)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  baseline ${fmt(b.requestsPerSecond).padStart(8)} req/s  ratio ${fmt(row.ratio, 2)}  non-2xx ${m.non2xx}  errors ${m.errors}`)
+    printRow(row)
   }
   // Targets of the form "A ≥ 0.9 × B" compare two mock scenarios: measured again side by side
   // in alternating slices, so the machine's drift between their main runs does not count.
@@ -317,14 +365,31 @@ async function main () {
     relatives[s.name] = { ref: s.ref, ...await measureRelative(mock.address + s.request.path, s.request, mock.address + ref.request.path, ref.request) }
     console.log(`${s.name} vs ${s.ref}, side by side: ${fmt(relatives[s.name].requestsPerSecond)} vs ${fmt(relatives[s.name].refRequestsPerSecond)} req/s = ${fmt(relatives[s.name].ratio, 2)}`)
   }
+  // The memory target is the read load's; the writes below add users to the demo account.
+  memory.afterRunMiB = rssMiB(mock.child.pid)
+
+  // Writes last, so that the read rows above run on the shipped accounts as they are.
+  const writesStarted = Date.now()
+  for (const s of prepared.filter((p) => p.write === true)) {
+    const { m, b } = await measurePair(mock.address + s.request.path, `${baseline.address}/s/${s.name}`, s.request, { seconds: WRITE_SECONDS, warmup: WRITE_WARMUP, status: s.status, label: s.name })
+    const row = { scenario: s.name, bytes: s.bytes, mock: m, baseline: b, ratio: m.requestsPerSecond / b.requestsPerSecond, write: true, usersCreated: m.statusCodes[201] ?? 0 }
+    results.push(row)
+    printRow(row)
+  }
   let mixed
   if (ONLY === undefined || ONLY.includes('ispring-mixed')) {
-    mixed = { sameAccount: await measureMixed(mock.address, DEMO_OWNER), otherAccount: await measureMixed(mock.address, INITECH) }
+    // No warm-up when this run has just loaded both paths (the users/v2 read and the create).
+    const warm = ['ispring-v2-json-100', 'ispring-create-user'].every((name) => results.some((r) => r.scenario === name))
+    mixed = { sameAccount: await measureMixed(mock.address, DEMO_OWNER, warm ? 0 : WRITE_WARMUP), otherAccount: await measureMixed(mock.address, INITECH, 0) }
     for (const [where, m] of Object.entries(mixed)) {
-      console.log(`ispring-mixed (reads of the ${where === 'sameAccount' ? 'account written to' : 'other account'}): users/v2 page reads ${fmt(m.readsAlone.requestsPerSecond)} req/s alone, ${fmt(m.reads.requestsPerSecond)} req/s (p99 ${m.reads.p99} ms) while ${fmt(m.writes.requestsPerSecond)} creates/s run (p99 ${m.writes.p99} ms) = ${fmt(m.readRatio, 2)}; non-2xx ${m.reads.non2xx + m.writes.non2xx}, errors ${m.reads.errors + m.writes.errors}`)
+      console.log(`ispring-mixed (reads of the ${where === 'sameAccount' ? 'account written to, demo' : 'other account, initech'}): users/v2 page reads ${fmt(m.readsAlone.requestsPerSecond)} req/s alone (p50 ${m.readsAlone.p50} ms, p99 ${m.readsAlone.p99} ms), ${fmt(m.reads.requestsPerSecond)} req/s (p50 ${m.reads.p50} ms, p99 ${m.reads.p99} ms) beside ${fmt(m.writes.requestsPerSecond)} creates/s (p50 ${m.writes.p50} ms, p99 ${m.writes.p99} ms; ${fmt(m.writeShare * 100)}% of requests) = ${fmt(m.readRatio, 2)} of alone`)
     }
   }
-  memory.afterRunMiB = rssMiB(mock.child.pid)
+  if (mixed !== undefined || results.some((r) => r.write === true)) {
+    memory.afterWritesMiB = rssMiB(mock.child.pid)
+    const created = results.reduce((n, r) => n + (r.usersCreated ?? 0), 0) + Object.values(mixed ?? {}).reduce((n, m) => n + (m.writes.statusCodes[201] ?? 0), 0)
+    console.log(`writes: ${Math.round((Date.now() - writesStarted) / 1000)} s, ${fmt(created)} users created (load only), ${memory.afterWritesMiB} MiB RSS after them`)
+  }
   await stop(mock.child)
 
   const uncached = []
@@ -367,6 +432,12 @@ async function main () {
   if (uncached.length > 0) {
     console.log('\nWithout the page cache (`--page-cache-mb 0`):\n\n| scenario | req/s | p50 ms | p99 ms | baseline req/s | ratio |\n|---|---:|---:|---:|---:|---:|')
     for (const r of uncached) console.log(`| ${r.scenario} | ${fmt(r.mock.requestsPerSecond)} | ${r.mock.p50} | ${r.mock.p99} | ${fmt(r.baseline.requestsPerSecond)} | ${fmt(r.ratio, 2)} |`)
+  }
+  if (mixed !== undefined) {
+    console.log('\nReads while writes run (`ispring-mixed`, users/v2 JSON page of 100):\n\n| read from | alone req/s | p50 / p99 ms | beside writes req/s | p50 / p99 ms | creates/s | p50 / p99 ms | beside / alone |\n|---|---:|---:|---:|---:|---:|---:|---:|')
+    for (const [where, m] of Object.entries(mixed)) {
+      console.log(`| ${where === 'sameAccount' ? 'demo (written to)' : 'initech (other)'} | ${fmt(m.readsAlone.requestsPerSecond)} | ${m.readsAlone.p50} / ${m.readsAlone.p99} | ${fmt(m.reads.requestsPerSecond)} | ${m.reads.p50} / ${m.reads.p99} | ${fmt(m.writes.requestsPerSecond)} | ${m.writes.p50} / ${m.writes.p99} | ${fmt(m.readRatio, 2)} |`)
+    }
   }
   console.log('\n| target | measured | met |\n|---|---:|---|')
   for (const t of targets) console.log(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : 'NO'} |`)
