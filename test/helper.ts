@@ -183,6 +183,15 @@ export async function ispringGet (app: MockServer, path: string, headers: Record
   return await app.inject({ method: 'GET', url: `/ispring${path}`, headers })
 }
 
+/** POST or DELETE under /ispring: an object body goes as JSON, a string as it is with `type`. */
+export async function ispringSend (app: MockServer, method: 'POST' | 'DELETE', path: string, headers: Record<string, string>, body?: unknown, type = 'application/json') {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+  return await app.inject({ method, url: `/ispring${path}`, headers: { ...(payload === undefined ? {} : { 'content-type': type }), ...headers }, ...(payload === undefined ? {} : { payload }) })
+}
+
+/** iSpring's error body. */
+export const ispringError = (code: number, message: string) => ({ code, message })
+
 /** An XML element read back: its name, child elements in order, and its text. */
 export interface XmlElement { name: string, children: XmlElement[], text: string }
 

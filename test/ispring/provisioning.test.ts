@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import type { MockServer } from '../../src/index.js'
-import { adminCall, build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders, parseXml, xmlToJson } from '../helper.js'
+import { adminCall, build, demoLegacy, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, legacyHeaders, parseXml, xmlToJson, ispringError, ispringSend } from '../helper.js'
 
 const D = ISPRING.demo.departments
 const G = ISPRING.demo.groups
@@ -12,12 +12,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 type Headers = Record<string, string>
 
-async function send (app: MockServer, method: 'POST' | 'DELETE', path: string, headers: Headers, body?: unknown, type = 'application/json') {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  return await app.inject({ method, url: `/ispring${path}`, headers: { ...(payload === undefined ? {} : { 'content-type': type }), ...headers }, ...(payload === undefined ? {} : { payload }) })
-}
-
-const error = (code: number, message: string) => ({ code, message })
+const send = ispringSend
+const error = ispringError
 
 async function profile (app: MockServer, headers: Headers, userId: string, version: '' | '/v2' = '') {
   const res = await ispringGet(app, `/user/${userId}${version}`, { ...headers, ...JSON_ACCEPT })
@@ -29,7 +25,6 @@ const field = (p: { fields: Array<{ name: string, value: string }> }, name: stri
 async function owner (app: MockServer): Promise<Headers> {
   return { authorization: `Bearer ${await ispringToken(app)}`, ...JSON_ACCEPT }
 }
-const ownerHeaders = owner
 
 t.test('create a user in JSON, read it back in both formats and both versions, sign in as them', async (t) => {
   const app = await build(t)
@@ -324,23 +319,23 @@ t.test('scheduled deactivation and termination happen when the mock clock reache
 
 t.test('a department administrator cannot widen anyone\'s reach beyond its own departments', async (t) => {
   const app = await build(t)
-  const owner = await ownerHeaders(app)
+  const ownerHeaders = await owner(app)
   const sales = { authorization: await ispringToken(app, ISPRING.demo.clients.sales), ...JSON_ACCEPT }
   const spy = { departmentId: D.sales, fields: { login: 'spy', email: 'spy@demo.test' }, password: 'spy-pass' }
   t.equal((await send(app, 'POST', '/user', sales, { ...spy, role: 'author' })).statusCode, 403, 'an author reads everyone: not a role a scoped caller gives')
   t.equal((await send(app, 'POST', `/user/${demoUserId('03')}`, sales, { role: 'author' })).statusCode, 403, 'not even to itself')
   t.equal((await send(app, 'POST', '/user', sales, { ...spy, role: 'department_administrator', manageableDepartmentIds: [D.root] })).statusCode, 403, 'managing departments outside its own')
-  const wide = await send(app, 'POST', '/user', owner, { departmentId: D.salesEmea, fields: { login: 'wide', email: 'wide@demo.test' }, role: 'publisher', manageableDepartmentIds: [D.root] })
+  const wide = await send(app, 'POST', '/user', ownerHeaders, { departmentId: D.salesEmea, fields: { login: 'wide', email: 'wide@demo.test' }, role: 'publisher', manageableDepartmentIds: [D.root] })
   t.equal(wide.statusCode, 201)
   const id = wide.json() as string
   t.equal((await send(app, 'POST', `/user/${id}`, sales, { role: 'department_administrator' })).statusCode, 403, 'a user managing more than the caller is out of its reach')
   t.equal((await send(app, 'POST', `/user/${id}/password`, sales, { password: 'mine-now' })).statusCode, 403, 'and so is their password')
-  t.equal((await send(app, 'POST', `/user/${demoUserId('05')}/password`, owner, { password: 'p' })).statusCode, 200, 'the owner may')
+  t.equal((await send(app, 'POST', `/user/${demoUserId('05')}/password`, ownerHeaders, { password: 'p' })).statusCode, 200, 'the owner may')
 })
 
 t.test('deleting a supervisor sends the users they supervised back to "inherit"; those users stay writable', async (t) => {
   const app = await build(t)
-  const headers = await ownerHeaders(app)
+  const headers = await owner(app)
   t.same((await profile(app, headers, demoUserId('07'))).body.subordination, { subordinationType: 'manual', supervisorId: demoUserId('03') })
   t.equal((await send(app, 'DELETE', `/user/${demoUserId('03')}`, headers)).statusCode, 204)
   t.same((await profile(app, headers, demoUserId('07'))).body.subordination, { subordinationType: 'inherit' })

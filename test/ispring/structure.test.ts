@@ -3,18 +3,13 @@
  * users moved in, group members in and out, the unpaged lists, and who may do each.
  */
 import t from 'tap'
-import type { MockServer } from '../../src/index.js'
-import { build, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, parseXml } from '../helper.js'
+import { build, demoUserId, ISPRING, ispringGet, ispringToken, JSON_ACCEPT, parseXml, ispringError, ispringSend } from '../helper.js'
 
 const D = ISPRING.demo.departments
 const G = ISPRING.demo.groups
-type Headers = Record<string, string>
 
-async function send (app: MockServer, method: 'POST' | 'DELETE', path: string, headers: Headers, body?: unknown, type = 'application/json') {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  return await app.inject({ method, url: `/ispring${path}`, headers: { ...(payload === undefined ? {} : { 'content-type': type }), ...headers }, ...(payload === undefined ? {} : { payload }) })
-}
-const error = (code: number, message: string) => ({ code, message })
+const send = ispringSend
+const error = ispringError
 
 t.test('departments: create under a parent, update, move without cycles, delete only when empty', async (t) => {
   const app = await build(t)

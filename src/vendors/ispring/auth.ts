@@ -171,7 +171,7 @@ export class IspringAuth {
   /** The account's directory, with the schedules due by the mock clock made to happen first. */
   #directoryOf (tenant: Tenant<IspringAccount>): Directory {
     const directory = tenant.data.directory
-    directory.settle(new Date(this.#clock.now()).toISOString().slice(0, 10))
+    directory.settle(this.#clock.now())
     return directory
   }
 

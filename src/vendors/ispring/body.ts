@@ -11,6 +11,7 @@ import { XMLParser } from 'fast-xml-parser'
 import { parseQuery } from '../../core/query.js'
 import { quote } from './errors.js'
 import { isUuid } from './query.js'
+import { DATE_PATTERN } from './schemas.js'
 
 export const WRITE_BODY_LIMIT = 1024 * 1024
 /** Nesting deeper than this is not a request any iSpring call takes. */
@@ -18,7 +19,7 @@ const MAX_DEPTH = 32
 
 export type Body = Record<string, unknown>
 
-const DAY = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/
+const DAY = new RegExp(DATE_PATTERN)
 
 /** A real calendar day written YYYY-MM-DD (no 2026-02-31). */
 export function isDay (text: string): boolean {

@@ -60,7 +60,8 @@ export class Directory {
   readonly #removed = new Set<number>()
   /** Positions of users with a scheduled deactivation or termination, and the earliest such day. */
   readonly #scheduled = new Set<number>()
-  #nextDue: string | undefined
+  /** Start (UTC, epoch ms) of the earliest scheduled day, or undefined with nothing scheduled. */
+  #nextDueMs: number | undefined
   #live: readonly number[] | undefined
 
   constructor (departments: Department[], groups: Group[], users: IspringUser[]) {
@@ -231,8 +232,10 @@ export class Directory {
    * the employment, a deactivation makes the user inactive; a schedule that happened is cleared.
    * Every replica has the same schedules and the same clock, so every replica settles alike.
    */
-  settle (today: string): void {
-    if (this.#nextDue === undefined || this.#nextDue > today) return
+  settle (nowMs: number): void {
+    // On every request: one comparison unless a schedule is due.
+    if (this.#nextDueMs === undefined || this.#nextDueMs > nowMs) return
+    const today = new Date(nowMs).toISOString().slice(0, 10)
     for (const position of [...this.#scheduled]) {
       const user = this.users[position] as IspringUser
       const terminate = user.scheduledTerminationDate !== undefined && user.scheduledTerminationDate <= today
@@ -259,7 +262,7 @@ export class Directory {
       const u = this.users[p] as IspringUser
       for (const day of [u.scheduledDeactivationDate, u.scheduledTerminationDate]) if (day !== undefined && (next === undefined || day < next)) next = day
     }
-    this.#nextDue = next
+    this.#nextDueMs = next === undefined ? undefined : Date.parse(`${next}T00:00:00Z`)
   }
 
   /** Appends a user; returns its position. */

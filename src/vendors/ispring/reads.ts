@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { rawQuery } from '../../core/routing.js'
 import { callerOf } from './auth.js'
-import { bodyOf, text, texts, uuids } from './body.js'
+import { bodyOf, text, uuids } from './body.js'
 import { formatOf, sendFormatted, serialize } from './format.js'
 import { XML_DECLARATION, xmlDocument } from './xml.js'
 import type { IspringUser } from './model.js'
@@ -16,7 +16,7 @@ import { departmentInScope, ROLE_IDS, ROLES } from './permissions.js'
 import { MAX_PAGE_SIZE, parseListParams, ParamError, uuidValues } from './query.js'
 import { userFragment, type ApiVersion } from './render.js'
 import { ERRORS } from './schemas.js'
-import { FILTER_KINDS, filtersKey, matchUsers, sendUsersPage, type UserFilters, type UsersQuery } from './users.js'
+import { bodyFilters, FILTER_KINDS, filtersKey, matchUsers, sendUsersPage, type UserFilters, type UsersQuery } from './users.js'
 import { badRequest, forbidden, handle } from './writes.js'
 
 const ROLE_TITLES: Record<string, [string, string]> = {
@@ -46,11 +46,7 @@ export function registerReadRoutes (app: FastifyInstance, hide: boolean): void {
     schema: { summary: 'List users page by page, filters in the body', description: `Body: departments, groups, logins, emails, userIds (lists), pageSize (1..${MAX_PAGE_SIZE}), pageToken: as GET /users/v2, with the same page tokens.`, hide, response: { 200: { description: 'A page of users', type: 'object', additionalProperties: true }, ...answers } }
   }, handle(async (request, reply) => {
     const body = bodyOf(request)
-    const filters: UserFilters = {}
-    for (const kind of FILTER_KINDS) {
-      const values = kind === 'logins' || kind === 'emails' ? texts(body, kind)?.map((v) => v.toLowerCase()) : uuids(body, kind)
-      if (values !== undefined) filters[kind] = [...new Set(values)].sort()
-    }
+    const filters = bodyFilters(body, FILTER_KINDS)
     const size = text(body, 'pageSize')
     const pageSize = size === undefined ? MAX_PAGE_SIZE : /^[0-9]+$/.test(size) ? Number(size) : Number.NaN
     if (!(pageSize >= 1 && pageSize <= MAX_PAGE_SIZE)) throw badRequest(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got "${size ?? ''}"`)

@@ -8,7 +8,7 @@ import { Type, type Static } from 'typebox'
 import { ROLES } from './permissions.js'
 
 export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
-const DATE_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
+export const DATE_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
 
 const Uuid = (description?: string) => Type.String({ pattern: UUID_PATTERN, ...(description === undefined ? {} : { description }) })
 const Day = (description?: string) => Type.String({ pattern: DATE_PATTERN, ...(description === undefined ? {} : { description }) })

@@ -17,7 +17,7 @@ import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, listBody, sendFormatted } from './format.js'
 import { pageRequest, readPage } from './paging.js'
 import type { Scope } from './permissions.js'
-import { isDay } from './body.js'
+import { isDay, texts, uuids, type Body } from './body.js'
 import { ParamError, parseListParams, uuidValues } from './query.js'
 import { userFragment, type ApiVersion } from './render.js'
 import { ERRORS, negotiated, UsersPageSchema, UsersPageV2Schema, UsersQuerySchema, UsersV2QuerySchema, WORK_LEAVE_REASONS } from './schemas.js'
@@ -86,6 +86,16 @@ export function parseUsersQuery (raw: string, version: ApiVersion): UsersQuery {
   }
   const query = { filters, filtersKey: filtersKey(filters), pageSize: params.pageSize, pageToken: params.pageToken }
   return raw.length > KNOWN_QUERY_LENGTH ? query : setBounded(KNOWN_QUERIES, memoKey, query, KNOWN_QUERIES_SIZE)
+}
+
+/** The filters of a body (`POST /user/list`, `POST /users/v2`): `kinds` read as lists, in canonical form. */
+export function bodyFilters (body: Body, kinds: readonly FilterKind[]): UserFilters {
+  const filters: UserFilters = {}
+  for (const kind of kinds) {
+    const values = UUID_KINDS.has(kind) ? uuids(body, kind) : texts(body, kind)?.map((v) => v.toLowerCase())
+    if (values !== undefined) filters[kind] = [...new Set(values)].sort()
+  }
+  return filters
 }
 
 /** Text naming the filters exactly: two queries with the same filters have the same key. */

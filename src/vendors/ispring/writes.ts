@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { FixtureProblem } from '../../core/tenants.js'
 import type { DirectoryWritten } from './account.js'
 import { callerOf, type Caller } from './auth.js'
-import { bodyOf, BodyProblem, flag, isDay, object, objects, registerWriteBodies, text, texts, uuid, uuids, type Body } from './body.js'
+import { bodyOf, BodyProblem, flag, isDay, object, objects, registerWriteBodies, text, uuid, uuids, type Body } from './body.js'
 import { checkUsersFor } from './checks.js'
 import { quote, sendBadRequest, sendError } from './errors.js'
 import { formatOf, responseBody, sendFormatted } from './format.js'
@@ -21,7 +21,7 @@ import { departmentInScope, ROLE_IDS, ROLES, SCOPED_ROLES, type Role } from './p
 import { isUuid, MAX_PAGE_SIZE } from './query.js'
 import { userFragment } from './render.js'
 import { ERRORS, WORK_LEAVE_REASONS, type IspringUserFixture, type UserState } from './schemas.js'
-import { filtersKey, matchUsers, type UserFilters } from './users.js'
+import { bodyFilters, FILTER_KINDS, filtersKey, matchUsers } from './users.js'
 import { xmlList } from './xml.js'
 
 /** Roles that may write: the owner and administrators everywhere, department administrators and custom roles in their scope. */
@@ -432,11 +432,7 @@ export function registerWriteRoutes (app: FastifyInstance, hide: boolean): void 
     const body = bodyOf(request)
     const page = count(body, 'page', 1, Number.MAX_SAFE_INTEGER, 1)
     const pageSize = count(body, 'pageSize', 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    const filters: UserFilters = {}
-    for (const kind of ['departments', 'groups', 'logins', 'emails'] as const) {
-      const values = kind === 'departments' || kind === 'groups' ? uuids(body, kind) : texts(body, kind)?.map((v) => v.toLowerCase())
-      if (values !== undefined) filters[kind] = [...new Set(values)].sort()
-    }
+    const filters = bodyFilters(body, FILTER_KINDS.slice(0, 4))
     if (filters.departments?.some((d) => !departmentInScope(caller.scope, d)) === true) throw forbidden()
     const { directory } = caller
     const matched = matchUsers(directory, { filters, filtersKey: filtersKey(filters), pageSize, pageToken: undefined }, caller.scope)
